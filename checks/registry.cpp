@@ -1,0 +1,35 @@
+#include "checks/registry.hpp"
+
+namespace preflight {
+
+const std::vector<KindSpec>& all_kinds() {
+    // The one list of kinds. Adding a kind = one file pair in checks/ + one line here.
+    static const std::vector<KindSpec> kinds = {
+    };
+    return kinds;
+}
+
+const KindSpec* find_kind(const std::string& name) {
+    for (const auto& kind : all_kinds())
+        if (kind.name == name) return &kind;
+    return nullptr;
+}
+
+const std::vector<FieldSpec>& common_fields() {
+    static const std::vector<FieldSpec> fields = {
+        {"id", FieldType::text, true, "", "unique id, [a-z0-9][a-z0-9._-]*", {}},
+        {"kind", FieldType::text, true, "", "the check kind (see `preflight kinds`)", {}},
+        {"title", FieldType::text, false, "", "one line shown in reports", {}},
+        {"severity", FieldType::choice, false, "critical",
+         "critical closes the gate; warning closes it with --strict; info never",
+         {"critical", "warning", "info"}},
+        {"needs", FieldType::text_list, false, "", "ids that must pass first, else this check is skipped", {}},
+        {"timeout", FieldType::duration, false, "10s", "how long the check may take", {}},
+        {"remedy", FieldType::text, false, "", "what to do when it does not pass (interpolated)", {}},
+        {"tags", FieldType::text_list, false, "", "labels for --tag", {}},
+        {"why", FieldType::text, false, "", "one line: what this check protects", {}},
+    };
+    return fields;
+}
+
+}  // namespace preflight

@@ -1,0 +1,30 @@
+#pragma once
+// One report model, several renderers. Every renderer takes only a RedactedReport.
+#include <optional>
+#include <string>
+
+#include "src/redactor.hpp"
+
+namespace preflight {
+
+enum class ReportFormat { text, json, markdown, junit };
+
+struct RenderOptions {
+    bool color = false;  ///< ANSI colour (text only)
+    bool quiet = false;  ///< text: only the verdict and what did not pass
+};
+
+/// The format named on the command line ("text", "json", "markdown", "junit"), or nullopt.
+std::optional<ReportFormat> format_from_name(const std::string& name);
+/// The format of a report path by extension (.txt .json .md .xml), or nullopt.
+std::optional<ReportFormat> format_from_path(const std::string& path);
+
+std::string render_text(const RedactedReport& report, const RenderOptions& options);
+std::string render_json(const RedactedReport& report);
+std::string render_markdown(const RedactedReport& report);
+std::string render_junit(const RedactedReport& report);
+
+/// Dispatches on `format`.
+std::string render(ReportFormat format, const RedactedReport& report, const RenderOptions& options);
+
+}  // namespace preflight
