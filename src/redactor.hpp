@@ -48,15 +48,15 @@ class Redactor {
 public:
     explicit Redactor(std::vector<Secret> secrets);
 
-    /// How a secret is shown: "…" + its last 8 characters when it has at least 32, else
-    /// "[redacted]".
+    /// How a secret is shown: "…" + its last 8 characters when it has at least 32 and is a
+    /// single line, else "[redacted]".
     static std::string display(std::string_view secret);
 
     /// `text` with every secret value, and every line of a multi-line secret, replaced by its
     /// display form. Longest secrets are replaced first.
     std::string scrub(std::string_view text) const;
     /// Every string (keys included) of `value` scrubbed.
-    nlohmann::json scrub(const nlohmann::json& value) const;
+    nlohmann::json scrub_json(const nlohmann::json& value) const;
     /// Every string of the report scrubbed; records the secrets' names and how many values
     /// were replaced.
     RedactedReport redact(Report report) const;

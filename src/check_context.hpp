@@ -1,0 +1,38 @@
+#pragma once
+// The RunContext the engine gives each running check.
+#include <chrono>
+#include <memory>
+
+#include "src/check.hpp"
+#include "src/redactor.hpp"
+#include "src/run_environment.hpp"
+
+namespace preflight {
+
+class CheckContext : public RunContext {
+public:
+    CheckContext(std::shared_ptr<const RunEnvironment> environment, const RulePack& pack, const host::Host& host,
+                 SecretRegistry& secrets, std::chrono::steady_clock::time_point deadline,
+                 std::chrono::milliseconds timeout)
+        : environment_(std::move(environment)), pack_(pack), host_(host), secrets_(secrets),
+          deadline_(deadline), timeout_(timeout) {}
+
+    std::string resolve(const Template& text) const override { return text.resolve(*environment_); }
+    void add_secret(const std::string& value, const std::string& name) const override { secrets_.add(value, name); }
+    bool is_secret_name(const std::string& name) const override { return environment_->is_secret_name(name); }
+    std::map<std::string, std::string> environment() const override { return environment_->environment(); }
+    std::chrono::steady_clock::time_point deadline() const override { return deadline_; }
+    std::chrono::milliseconds timeout() const override { return timeout_; }
+    const RulePack& pack() const override { return pack_; }
+    const host::Host& host() const override { return host_; }
+
+private:
+    std::shared_ptr<const RunEnvironment> environment_;
+    const RulePack& pack_;
+    const host::Host& host_;
+    SecretRegistry& secrets_;
+    std::chrono::steady_clock::time_point deadline_;
+    std::chrono::milliseconds timeout_;
+};
+
+}  // namespace preflight

@@ -1,0 +1,25 @@
+#pragma once
+// The command line: `preflight run|validate|list|kinds|schema|diff`.
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+namespace preflight {
+
+/// Exit statuses of SPEC §1.
+enum ExitCode : int {
+    kExitPass = 0,
+    kExitFail = 1,
+    kExitUnknown = 2,
+    kExitUsage = 64,
+    kExitInvalidPack = 65,
+    kExitInternal = 70,
+};
+
+/// Runs the command line; returns the exit status. Never throws.
+int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+
+/// `preflight run ...` (args after "run").
+int run_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+
+}  // namespace preflight

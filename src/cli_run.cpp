@@ -1,0 +1,269 @@
+// `preflight run`: load, select, run, judge, redact, render, guard, write.
+#include <boost/program_options.hpp>
+#include <csignal>
+#include <cstdlib>
+#include <ctime>
+#include <iostream>
+#include <pwd.h>
+#include <thread>
+#include <unistd.h>
+
+#include "reports/renderers.hpp"
+#include "reports/report_writer.hpp"
+#include "src/cli.hpp"
+#include "src/engine.hpp"
+#include "src/host/gpg.hpp"
+#include "src/host/pg.hpp"
+#include "src/host/process.hpp"
+#include "src/loader.hpp"
+#include "src/run_environment.hpp"
+
+extern char** environ;
+
+namespace preflight {
+
+namespace po = boost::program_options;
+
+namespace {
+
+std::atomic<bool> g_interrupted{false};
+
+void on_signal(int) { g_interrupted.store(true); }
+
+struct RunOptions {
+    std::vector<std::string> rules, vars, env_files, outputs, only, skip, tags;
+    std::string format = "text";
+    int jobs = 0;
+    bool strict = false, no_color = false, quiet = false;
+    std::optional<double> deadline;
+};
+
+struct Output {
+    std::string path;  // empty = stdout
+    ReportFormat format;
+};
+
+std::string utc_now() {
+    std::time_t now = std::time(nullptr);
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    char buffer[32];
+    std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buffer;
+}
+
+std::string host_name() {
+    char buffer[256] = {};
+    gethostname(buffer, sizeof buffer - 1);
+    return buffer;
+}
+
+std::string user_name() {
+    passwd pw{};
+    passwd* found = nullptr;
+    char buffer[1024];
+    if (getpwuid_r(geteuid(), &pw, buffer, sizeof buffer, &found) == 0 && found) return found->pw_name;
+    return std::to_string(geteuid());
+}
+
+std::map<std::string, std::string> process_environment() {
+    std::map<std::string, std::string> env;
+    for (char** e = environ; e && *e; ++e) {
+        std::string entry(*e);
+        auto eq = entry.find('=');
+        if (eq != std::string::npos) env[entry.substr(0, eq)] = entry.substr(eq + 1);
+    }
+    return env;
+}
+
+std::string quote_argument(const std::string& arg) {
+    if (!arg.empty() && arg.find_first_of(" \t\n'\"\\$`") == std::string::npos) return arg;
+    std::string out = "'";
+    for (char c : arg) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return out + "'";
+}
+
+int parse_options(const std::vector<std::string>& args, RunOptions& o, std::ostream& err) {
+    po::options_description options;
+    double deadline = 0;
+    options.add_options()
+        ("rules", po::value(&o.rules))
+        ("var", po::value(&o.vars))
+        ("env-file", po::value(&o.env_files))
+        ("output,o", po::value(&o.outputs))
+        ("format,f", po::value(&o.format))
+        ("only", po::value(&o.only))
+        ("skip", po::value(&o.skip))
+        ("tag", po::value(&o.tags))
+        ("jobs,j", po::value(&o.jobs))
+        ("strict", po::bool_switch(&o.strict))
+        ("deadline", po::value(&deadline))
+        ("no-color", po::bool_switch(&o.no_color))
+        ("quiet,q", po::bool_switch(&o.quiet));
+    po::positional_options_description positional;
+    positional.add("rules", -1);
+    po::variables_map vm;
+    po::store(po::command_line_parser(args).options(options).positional(positional).run(), vm);
+    po::notify(vm);
+    auto fail = [&err](const std::string& message) {
+        err << "preflight: " << message << "\nRun 'preflight --help' for usage.\n";
+        return kExitUsage;
+    };
+    if (o.rules.empty()) return fail("'run' needs at least one rule file or directory");
+    if (vm.count("jobs") && o.jobs < 1) return fail("--jobs must be at least 1");
+    if (vm.count("deadline")) {
+        if (!(deadline > 0)) return fail("--deadline must be a positive number of seconds");
+        o.deadline = deadline;
+    }
+    for (const auto& v : o.vars)
+        if (v.find('=') == std::string::npos || v.front() == '=')
+            return fail("--var expects NAME=VALUE, got '" + v.substr(0, v.find('=')) + "'");
+    if (!format_from_name(o.format))
+        return fail("unknown format '" + o.format + "' (text, json, markdown, junit)");
+    return 0;
+}
+
+}  // namespace
+
+int run_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+    RunOptions o;
+    try {
+        if (int code = parse_options(args, o, err)) return code;
+    } catch (const po::error& e) {
+        err << "preflight: " << e.what() << "\nRun 'preflight --help' for usage.\n";
+        return kExitUsage;
+    }
+    // Report destinations are checked before anything runs.
+    std::vector<Output> outputs;
+    for (const auto& path : o.outputs) {
+        auto format = format_from_path(path);
+        if (!format) {
+            err << "preflight: cannot tell the report format of '" << path
+                << "' (use .json, .md, .xml or .txt)\nRun 'preflight --help' for usage.\n";
+            return kExitUsage;
+        }
+        if (auto problem = check_report_destination(path)) {
+            err << "preflight: cannot write report '" << path << "': " << *problem << "\n";
+            return kExitUsage;
+        }
+        outputs.push_back({path, *format});
+    }
+
+    LoadResult loaded = load_rule_packs(o.rules);
+    if (!loaded.ok()) {
+        for (const auto& line : loaded.diagnostics.lines()) err << line << "\n";
+        size_t errors = loaded.diagnostics.items().size();
+        err << "preflight: the rule pack is invalid (" << errors << (errors == 1 ? " error" : " errors")
+            << "); nothing was run\n";
+        return kExitInvalidPack;
+    }
+    const RulePack& pack = loaded.pack;
+    std::string selection_error;
+    auto deselected = select_checks(pack, Selection{o.only, o.skip, o.tags}, selection_error);
+    if (!deselected) {
+        err << "preflight: " << selection_error << "; nothing was run\n";
+        return kExitInvalidPack;
+    }
+
+    // GnuPG's engine start-up is slow; begin it while the environment is read.
+    std::thread gpgme_warmup(host::initialise_gpgme);
+
+    SecretRegistry secrets;
+    RunInputs inputs;
+    inputs.process_env = process_environment();
+    for (const auto& v : o.vars) {
+        auto eq = v.find('=');
+        inputs.var_overrides.emplace_back(v.substr(0, eq), v.substr(eq + 1));
+        if (matches_any_glob(v.substr(0, eq), default_secret_globs()) ||
+            matches_any_glob(v.substr(0, eq), pack.secret_globs))
+            secrets.add(v.substr(eq + 1), "var " + v.substr(0, eq));
+    }
+    inputs.extra_env_files = o.env_files;
+    auto environment = RunEnvironment::build(pack, inputs, secrets);
+
+    std::signal(SIGINT, on_signal);
+    std::signal(SIGTERM, on_signal);
+    std::signal(SIGPIPE, SIG_IGN);
+
+    // Host probes live until the process ends: a hung check's thread may still use them.
+    static host::SystemProcessRunner processes;
+    static host::LibpqConnector postgres;
+    static host::GpgmeKeyring gnupg;
+    host::Host host{&processes, &postgres, &gnupg};
+    gpgme_warmup.join();
+
+    EngineOptions engine_options;
+    engine_options.jobs = o.jobs > 0 ? o.jobs : static_cast<int>(std::max(2u, std::thread::hardware_concurrency()));
+    engine_options.deadline_seconds = o.deadline;
+    engine_options.interrupted = &g_interrupted;
+    const std::string started = utc_now();
+    auto t0 = std::chrono::steady_clock::now();
+    EngineResult ran = run_checks(pack, *deselected, environment, host, secrets, engine_options);
+
+    Report report;
+    report.tool_version = PREFLIGHT_VERSION;
+    report.pack_name = pack.name;
+    report.pack_title = pack.title;
+    report.sources = pack.sources;
+    report.host = host_name();
+    report.user = user_name();
+    report.command_line = "preflight run";
+    for (const auto& a : args) report.command_line += " " + quote_argument(a);
+    report.started_utc = started;
+    report.duration_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+    report.checks = std::move(ran.results);
+    report.incomplete = ran.incomplete || g_interrupted.load();
+    Verdict verdict = judge(report.checks, o.strict);
+    report.verdict = verdict.verdict;
+    report.exit_code = verdict.exit_code;
+    if (report.incomplete && report.exit_code == kExitPass) {
+        report.verdict = "ERROR";
+        report.exit_code = kExitUnknown;
+    }
+    for (const auto& r : report.checks) {
+        if (r.status == Status::pass) ++report.summary.pass;
+        if (r.status == Status::fail) ++report.summary.fail;
+        if (r.status == Status::error) ++report.summary.error;
+        if (r.status == Status::skip) ++report.summary.skip;
+    }
+
+    Redactor redactor(secrets.snapshot());
+    RedactedReport redacted = redactor.redact(std::move(report));
+    RenderOptions render_options;
+    render_options.quiet = o.quiet;
+    render_options.color = !o.no_color && std::getenv("NO_COLOR") == nullptr && isatty(STDOUT_FILENO) &&
+                           &out == &std::cout;
+    // Render everything and guard it before anything is written.
+    std::vector<std::pair<Output, std::string>> rendered;
+    rendered.push_back({Output{"", *format_from_name(o.format)}, ""});
+    for (const auto& output : outputs) rendered.push_back({output, ""});
+    for (auto& [output, text] : rendered) {
+        RenderOptions options = render_options;
+        if (!output.path.empty()) options = RenderOptions{};
+        text = render(output.format, redacted, options);
+        if (auto leak = redactor.find_leak(text)) {
+            err << "preflight: refusing to output the report: it would contain the secret value of " << *leak
+                << "; nothing was written (this is a bug in preflight, please report it)\n";
+            return kExitInternal;
+        }
+    }
+    int code = redacted.report().exit_code;
+    for (size_t i = 1; i < rendered.size(); ++i) {
+        std::string problem;
+        if (!write_report_atomically(rendered[i].first.path, rendered[i].second, problem)) {
+            err << "preflight: cannot write report '" << rendered[i].first.path << "': " << redactor.scrub(problem) << "\n";
+            code = kExitInternal;
+        }
+    }
+    out << rendered[0].second;
+    out.flush();
+    if (ran.abandoned) {
+        // A hung check's thread cannot be joined; leave without running destructors under it.
+        std::cerr.flush();
+        std::_Exit(code);
+    }
+    return code;
+}
+
+}  // namespace preflight

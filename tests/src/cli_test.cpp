@@ -1,0 +1,149 @@
+// The real binary, end to end: exit codes, located errors, redaction in every output.
+#include <doctest/doctest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <sys/wait.h>
+
+#include "tests/support/temp_dir.hpp"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Ran {
+    int status = -1;
+    std::string out, err;
+};
+
+// Runs the preflight binary with `args` (already shell-quoted) in `dir`.
+Ran run_preflight(const std::string& args, const std::string& dir, const std::string& env = "") {
+    std::string out_file = dir + "/.stdout", err_file = dir + "/.stderr";
+    std::string command = "cd '" + dir + "' && env NO_COLOR=1 " + env + " " + PREFLIGHT_BINARY + " " + args + " >" +
+                          out_file + " 2>" + err_file + " </dev/null";
+    int raw = std::system(command.c_str());
+    Ran ran;
+    ran.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+    auto slurp = [](const std::string& path) {
+        std::ifstream in(path);
+        std::stringstream s;
+        s << in.rdbuf();
+        return s.str();
+    };
+    ran.out = slurp(out_file);
+    ran.err = slurp(err_file);
+    return ran;
+}
+
+void write(const std::string& path, const std::string& text) {
+    std::ofstream(path, std::ios::binary) << text;
+}
+
+}  // namespace
+
+TEST_CASE("validate reports an unknown key, a duplicate id, an alias, an unknown kind and an unterminated quote") {
+    preflight::testing::TempDir dir;
+    write(dir.path + "/bad.yaml",
+          "preflight: 1\n"
+          "pack: bad\n"
+          "checks:\n"
+          "  - id: one\n"
+          "    kind: file\n"
+          "    path: &p /etc\n"
+          "    mode_mx: \"0755\"\n"
+          "  - id: one\n"
+          "    kind: fille\n"
+          "  - id: three\n"
+          "    kind: file\n"
+          "    path: *p\n"
+          "  - id: four\n"
+          "    kind: file\n"
+          "    path: \"/etc\n");
+    Ran ran = run_preflight("validate bad.yaml", dir.path);
+    CHECK(ran.status == 65);
+    CHECK(ran.out == "");
+    CHECK(ran.err ==
+          "bad.yaml:6:11: anchors (&name) are not allowed in rule packs; write the value out\n"
+          "bad.yaml:7:5: unknown key 'mode_mx' for kind file (did you mean 'mode_max'?)\n"
+          "bad.yaml:8:5: duplicate check id 'one' (first defined at bad.yaml:4:5)\n"
+          "bad.yaml:9:11: unknown kind 'fille' (did you mean 'file'?)\n"
+          "bad.yaml:12:11: aliases (*name) are not allowed in rule packs; write the value out\n"
+          "bad.yaml:15:11: unterminated double-quoted string: add the closing \"\n"
+          "preflight: the rule pack is invalid (6 errors); nothing was run\n");
+}
+
+TEST_CASE("bad command lines exit 64 with a clear message") {
+    preflight::testing::TempDir dir;
+    Ran ran = run_preflight("frobnicate", dir.path);
+    CHECK(ran.status == 64);
+    CHECK(ran.err == "preflight: unknown command 'frobnicate'\nRun 'preflight --help' for usage.\n");
+    ran = run_preflight("run", dir.path);
+    CHECK(ran.status == 64);
+    CHECK(ran.err == "preflight: 'run' needs at least one rule file or directory\nRun 'preflight --help' for usage.\n");
+    ran = run_preflight("run x.yaml --jobs 0", dir.path);
+    CHECK(ran.status == 64);
+    CHECK(ran.err == "preflight: --jobs must be at least 1\nRun 'preflight --help' for usage.\n");
+    ran = run_preflight("run x.yaml --bogus", dir.path);
+    CHECK(ran.status == 64);
+    CHECK(ran.err == "preflight: unrecognised option '--bogus'\nRun 'preflight --help' for usage.\n");
+    ran = run_preflight("run x.yaml -o report.pdf", dir.path);
+    CHECK(ran.status == 64);
+    CHECK(ran.err ==
+          "preflight: cannot tell the report format of 'report.pdf' (use .json, .md, .xml or .txt)\n"
+          "Run 'preflight --help' for usage.\n");
+    ran = run_preflight("run x.yaml -f yaml", dir.path);
+    CHECK(ran.status == 64);
+    CHECK(ran.err == "preflight: unknown format 'yaml' (text, json, markdown, junit)\nRun 'preflight --help' for usage.\n");
+}
+
+TEST_CASE("a run that selects zero checks is an invalid pack (65), never a pass") {
+    preflight::testing::TempDir dir;
+    write(dir.path + "/p.yaml", "preflight: 1\npack: p\nchecks:\n  - id: a\n    kind: file\n    path: /etc\n");
+    Ran ran = run_preflight("run p.yaml --only nothing-matches", dir.path);
+    CHECK(ran.status == 65);
+    CHECK(ran.err == "preflight: no check is selected by --only/--skip/--tag; nothing was run\n");
+}
+
+TEST_CASE("a pack of host-local kinds gives the right verdict, and secrets appear only redacted") {
+    preflight::testing::TempDir dir;
+    const std::string long_secret = "s3cr3t \"quoted\" back\\slash 100% $HOME \xC3\xA9t\xC3\xA9 0123456789ABCDEF";
+    const std::string short_secret = "p'w\"d %$ \\x";
+    write(dir.path + "/.env",
+          "BACKUP_GPG_FPR=0123456789ABCDEF0123456789ABCDEF9F3A12BC\n"
+          "DB_PASSWORD='" + short_secret + "'\n"
+          "API_TOKEN=\"" + std::string("s3cr3t \\\"quoted\\\" back\\\\slash 100% \\$HOME \xC3\xA9t\xC3\xA9 0123456789ABCDEF") + "\"\n");
+    write(dir.path + "/config.json", "{\"port\": 5432, \"mode\": \"production\"}");
+    write(dir.path + "/p.yaml",
+          "preflight: 1\n"
+          "pack: local\n"
+          "env_files: [.env]\n"
+          "secrets: [BACKUP_GPG_FPR]\n"
+          "checks:\n"
+          "  - id: fpr\n    kind: env_var\n    name: BACKUP_GPG_FPR\n    file: .env\n    matches: \"^[0-9A-F]{40}$\"\n"
+          "  - id: password\n    kind: env_var\n    name: DB_PASSWORD\n    matches: \"^nope$\"\n"
+          "  - id: config\n    kind: config_drift\n    path: config.json\n    expect: {\"/port\": \"5432\"}\n"
+          "  - id: shell\n    kind: executable\n    name: sh\n"
+          "  - id: echo\n    kind: command\n    run: [sh, -c, 'echo \"$API_TOKEN\"; echo \"$DB_PASSWORD\" >&2; exit 3']\n"
+          "  - id: envfile\n    kind: file\n    path: .env\n    not_contains: [\"PASSWORD\"]\n");
+    for (const char* format : {"text", "json", "markdown", "junit"}) {
+        CAPTURE(format);
+        Ran ran = run_preflight(std::string("run p.yaml -f ") + format + " -o r.json -o r.md -o r.xml", dir.path);
+        CHECK(ran.status == 1);
+        for (const std::string& out : {ran.out, ran.err}) {
+            CHECK(out.find(long_secret) == std::string::npos);
+            CHECK(out.find(short_secret) == std::string::npos);
+            CHECK(out.find("0123456789ABCDEF0123456789ABCDEF9F3A12BC") == std::string::npos);
+            CHECK(out.find("s3cr3t") == std::string::npos);
+        }
+        if (std::string(format) == "json") CHECK(ran.out.find("\u20269F3A12BC") != std::string::npos);
+    }
+    for (const char* report : {"r.json", "r.md", "r.xml"}) {
+        std::ifstream in(dir.path + "/" + report);
+        std::stringstream s;
+        s << in.rdbuf();
+        CHECK(s.str().find("s3cr3t") == std::string::npos);
+        CHECK(s.str().find("0123456789ABCDEF0123456789ABCDEF9F3A12BC") == std::string::npos);
+    }
+}

@@ -1,0 +1,178 @@
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <mutex>
+#include <thread>
+
+#include "src/check.hpp"
+#include "src/engine.hpp"
+
+using namespace preflight;
+
+namespace {
+
+// Records the order checks start in; returns a fixed status after an optional sleep.
+struct Recorder {
+    std::mutex mutex;
+    std::vector<std::string> order;
+};
+
+class ScriptedCheck : public Check {
+public:
+    ScriptedCheck(std::shared_ptr<Recorder> recorder, std::string id, Status status, int sleep_ms = 0)
+        : recorder_(std::move(recorder)), id_(std::move(id)), status_(status), sleep_ms_(sleep_ms) {}
+    Outcome run(const RunContext&) const override {
+        {
+            std::lock_guard lock(recorder_->mutex);
+            recorder_->order.push_back(id_);
+        }
+        if (sleep_ms_) std::this_thread::sleep_for(std::chrono::milliseconds(sleep_ms_));
+        if (status_ == Status::error) throw std::runtime_error("probe exploded");
+        return Outcome{status_, id_ + " done", nullptr, nullptr, {}};
+    }
+
+private:
+    std::shared_ptr<Recorder> recorder_;
+    std::string id_;
+    Status status_;
+    int sleep_ms_;
+};
+
+class ReferenceCheck : public Check {
+public:
+    Outcome run(const RunContext& context) const override {
+        std::string error;
+        auto t = Template::parse("${env.NOT_DEFINED_ANYWHERE}", error);
+        return Outcome::pass(context.resolve(*t));
+    }
+};
+
+struct Fixture {
+    std::shared_ptr<Recorder> recorder = std::make_shared<Recorder>();
+    RulePack pack;
+    SecretRegistry secrets;
+    host::Host host;
+
+    void add(const std::string& id, Status status, std::vector<std::string> needs = {}, int sleep_ms = 0,
+             double timeout = 10, Severity severity = Severity::critical) {
+        CheckDecl c;
+        c.id = id;
+        c.kind = "scripted";
+        c.title = id;
+        c.needs = std::move(needs);
+        c.timeout_seconds = timeout;
+        c.severity = severity;
+        c.check = std::make_shared<ScriptedCheck>(recorder, id, status, sleep_ms);
+        pack.checks.push_back(c);
+    }
+    EngineResult run(int jobs = 2, std::optional<double> deadline = std::nullopt,
+                     std::vector<std::string> deselected = {}) {
+        if (deselected.empty()) deselected.resize(pack.checks.size());
+        auto env = RunEnvironment::build(pack, RunInputs{}, secrets);
+        EngineOptions options;
+        options.jobs = jobs;
+        options.deadline_seconds = deadline;
+        return run_checks(pack, deselected, env, host, secrets, options);
+    }
+};
+
+}  // namespace
+
+TEST_CASE("checks run after what they need, and a failed need skips its dependants") {
+    Fixture f;
+    f.add("c", Status::pass, {"b"});
+    f.add("b", Status::pass, {"a"});
+    f.add("a", Status::pass);
+    f.add("d", Status::fail);
+    f.add("e", Status::pass, {"d"});
+    auto result = f.run(1);
+    CHECK(f.recorder->order == std::vector<std::string>{"a", "d", "b", "c"});
+    CHECK(result.results[0].status == Status::pass);
+    CHECK(result.results[3].status == Status::fail);
+    CHECK(result.results[4].status == Status::skip);
+    CHECK(result.results[4].message == "needs d, which did not pass (fail)");
+}
+
+TEST_CASE("a check that throws becomes error and the others still run") {
+    Fixture f;
+    f.add("boom", Status::error);
+    f.add("fine", Status::pass);
+    auto result = f.run();
+    CHECK(result.results[0].status == Status::error);
+    CHECK(result.results[0].message == "internal error in the check: probe exploded");
+    CHECK(result.results[1].status == Status::pass);
+}
+
+TEST_CASE("a hanging check ends as error at its timeout and does not hold up the others") {
+    Fixture f;
+    f.add("hangs", Status::pass, {}, 3000, 0.2);
+    f.add("quick", Status::pass);
+    auto result = f.run(1);
+    CHECK(result.results[0].status == Status::error);
+    CHECK(result.results[0].message == "timed out: did not finish within its timeout (0.2s)");
+    CHECK(result.results[1].status == Status::pass);
+    CHECK(result.abandoned);
+    CHECK_FALSE(result.incomplete);
+}
+
+TEST_CASE("the run deadline ends every unfinished check as error and marks the run incomplete") {
+    Fixture f;
+    f.add("hangs", Status::pass, {}, 3000, 60);
+    f.add("later", Status::pass, {"hangs"});
+    auto result = f.run(2, 0.3);
+    CHECK(result.results[0].status == Status::error);
+    CHECK(result.results[0].message == "timed out: did not finish within the run deadline (0.3s)");
+    CHECK(result.results[1].status == Status::error);
+    CHECK(result.results[1].message == "not finished: the run deadline (0.3s) was reached");
+    CHECK(result.incomplete);
+}
+
+TEST_CASE("an unresolved reference makes the check error, naming the reference") {
+    Fixture f;
+    CheckDecl c;
+    c.id = "ref";
+    c.check = std::make_shared<ReferenceCheck>();
+    f.pack.checks.push_back(c);
+    auto result = f.run();
+    CHECK(result.results[0].status == Status::error);
+    CHECK(result.results[0].message == "unresolved reference ${env.NOT_DEFINED_ANYWHERE}");
+}
+
+TEST_CASE("selection: --only pulls in needs, --skip and --tag deselect, nothing selected is refused") {
+    Fixture f;
+    f.add("a", Status::pass);
+    f.add("b", Status::pass, {"a"});
+    f.add("c", Status::pass);
+    f.pack.checks[2].tags = {"db"};
+    std::string error;
+    auto only = select_checks(f.pack, Selection{{"b"}, {}, {}}, error);
+    REQUIRE(only);
+    CHECK(*only == std::vector<std::string>{"", "", "deselected by --only"});
+    auto skip = select_checks(f.pack, Selection{{}, {"c*"}, {}}, error);
+    CHECK(*skip == std::vector<std::string>{"", "", "deselected by --skip"});
+    auto tag = select_checks(f.pack, Selection{{}, {}, {"db"}}, error);
+    CHECK(*tag == std::vector<std::string>{"deselected by --tag", "deselected by --tag", ""});
+    CHECK_FALSE(select_checks(f.pack, Selection{{"zzz"}, {}, {}}, error));
+    CHECK(error == "no check is selected by --only/--skip/--tag");
+}
+
+TEST_CASE("the verdict: critical failures close the gate, warnings only with --strict") {
+    auto row = [](Status status, Severity severity, std::string message = "") {
+        CheckResult r;
+        r.status = status;
+        r.severity = severity;
+        r.message = std::move(message);
+        return r;
+    };
+    CHECK(judge({row(Status::pass, Severity::critical)}, false).exit_code == 0);
+    CHECK(judge({row(Status::fail, Severity::critical), row(Status::error, Severity::critical)}, false).exit_code == 1);
+    CHECK(judge({row(Status::error, Severity::critical)}, false).exit_code == 2);
+    CHECK(judge({row(Status::fail, Severity::warning)}, false).exit_code == 0);
+    CHECK(judge({row(Status::fail, Severity::warning)}, true).exit_code == 1);
+    CHECK(judge({row(Status::fail, Severity::info)}, true).exit_code == 0);
+    CHECK(judge({row(Status::skip, Severity::critical, "needs a, which did not pass (fail)")}, false).exit_code == 1);
+    CHECK(judge({row(Status::skip, Severity::critical, "needs a, which did not pass (error)")}, false).exit_code == 2);
+    CHECK(judge({row(Status::skip, Severity::critical, "deselected by --only"), row(Status::pass, Severity::critical)},
+                false).exit_code == 0);
+    CHECK(judge({row(Status::fail, Severity::critical)}, false).verdict == "FAIL");
+}
