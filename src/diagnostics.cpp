@@ -28,28 +28,31 @@ std::vector<std::string> Diagnostics::lines() const {
 }
 
 namespace {
+// Optimal string alignment distance: insertions, deletions, substitutions and transpositions
+// of adjacent characters ("paht" -> "path") each cost one.
 size_t edit_distance(const std::string& a, const std::string& b) {
-    std::vector<size_t> row(b.size() + 1);
-    for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+    std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
+    for (size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+    for (size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
     for (size_t i = 1; i <= a.size(); ++i) {
-        size_t diagonal = row[0];
-        row[0] = i;
         for (size_t j = 1; j <= b.size(); ++j) {
-            size_t above = row[j];
-            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-            diagonal = above;
+            size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+            d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+                d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
         }
     }
-    return row[b.size()];
+    return d[a.size()][b.size()];
 }
 }  // namespace
 
 std::string closest_match(const std::string& word, const std::vector<std::string>& candidates) {
+    if (word.size() > 64) return "";  // not a typo of a short name
     std::string best;
-    size_t best_distance = std::max<size_t>(2, word.size() / 3) + 1;
+    size_t best_distance = std::max<size_t>(1, word.size() / 4) + 1;
     for (const auto& candidate : candidates) {
         size_t d = edit_distance(word, candidate);
-        if (d < best_distance) {
+        if (d < best_distance && d < word.size()) {
             best_distance = d;
             best = candidate;
         }

@@ -32,10 +32,14 @@ struct ParsedEnvFile {
 using EnvLookup = std::function<std::optional<std::string>(const std::string& name)>;
 
 /// Parses env-file text. Rules: blank lines and `#` comments; optional `export ` prefix;
-/// unquoted values (surrounding blanks trimmed, ` #` starts a comment, no escapes);
-/// double quotes (escapes \n \t \\ \" \$, multi-line); single quotes (literal, multi-line);
-/// ${VAR}, ${VAR:-default}, ${VAR-default}, $VAR interpolation in unquoted and double-quoted
-/// values from earlier entries of the file, then `outer`; UTF-8 BOM; CRLF line endings.
+/// `KEY=value` (or compose's `KEY: value`); unquoted values (surrounding blanks trimmed, ` #`
+/// starts a comment, no escapes); double quotes (escapes \n \r \t \\ \" \$, other
+/// backslashes kept, multi-line); single quotes (literal, multi-line); $VAR, ${VAR},
+/// ${VAR:-default}, ${VAR-default}, ${VAR:+alt}, ${VAR+alt}, ${VAR:?msg}, ${VAR?msg} and `$$`
+/// in unquoted and double-quoted values, from earlier entries of the file, then `outer` (an
+/// undefined name is empty); UTF-8 BOM; CRLF line endings. Errors (a name without '=', a bad
+/// name, an unterminated quote, which ends parsing, a bad `$`, a NUL byte) go to `errors`; a
+/// definition with an error is not in `entries`.
 ParsedEnvFile parse_env_text(std::string_view text, const std::string& file_name,
                              const EnvLookup& outer);
 

@@ -68,6 +68,7 @@ Redactor::Redactor(std::vector<Secret> secrets) : secrets_(std::move(secrets)) {
             if (piece.size() < kMinScannedSecretLength) continue;
             add_form(piece, secret.name);
             add_form(json_escaped(piece), secret.name);
+            add_form(json_escaped_ascii(piece), secret.name);
             add_form(xml_escaped(piece), secret.name);
             add_form(url_encoded(piece), secret.name);
             add_form(url_encoded_plus(piece), secret.name);

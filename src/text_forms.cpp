@@ -10,6 +10,12 @@ std::string json_escaped(std::string_view text) {
     return quoted.substr(1, quoted.size() - 2);
 }
 
+std::string json_escaped_ascii(std::string_view text) {
+    std::string quoted = nlohmann::json(std::string(text)).dump(-1, ' ', true,
+                                                                 nlohmann::json::error_handler_t::replace);
+    return quoted.substr(1, quoted.size() - 2);
+}
+
 std::string xml_escaped(std::string_view text) {
     std::string out;
     for (char c : text) {

@@ -8,6 +8,8 @@ namespace preflight {
 
 /// The body of a JSON string literal for `text` (no surrounding quotes).
 std::string json_escaped(std::string_view text);
+/// As json_escaped, but every non-ASCII character as a \uXXXX escape.
+std::string json_escaped_ascii(std::string_view text);
 /// `text` with & < > " ' replaced by XML entities.
 std::string xml_escaped(std::string_view text);
 /// Percent-encoding of every byte outside A-Z a-z 0-9 - . _ ~ (space as %20).

@@ -37,6 +37,7 @@ public:
 
     YamlNode root;
     int documents = 0;
+    bool depth_reported() const { return depth_reported_; }
 
     void OnDocumentStart(const YAML::Mark& mark) override {
         if (++documents == 2) error(mark, "a rule file holds one YAML document; found a second one");
@@ -188,7 +189,8 @@ bool read_yaml_strict(std::string_view text, const std::string& file, YamlNode& 
         }
     } catch (const YAML::DeepRecursion& e) {
         parsed = false;
-        diagnostics.error({file, e.mark.line + 1, e.mark.column + 1},
+        if (!builder.depth_reported())
+            diagnostics.error({file, e.mark.line + 1, e.mark.column + 1},
                           "nesting deeper than " + std::to_string(kMaxYamlDepth) + " levels");
     } catch (const YAML::Exception& e) {
         parsed = false;

@@ -109,7 +109,7 @@ TEST_CASE("a run that selects zero checks is an invalid pack (65), never a pass"
 TEST_CASE("a pack of host-local kinds gives the right verdict, and secrets appear only redacted") {
     preflight::testing::TempDir dir;
     const std::string long_secret = "s3cr3t \"quoted\" back\\slash 100% $HOME \xC3\xA9t\xC3\xA9 0123456789ABCDEF";
-    const std::string short_secret = "p'w\"d %$ \\x";
+    const std::string short_secret = "p\"w %$ \\x y";
     write(dir.path + "/.env",
           "BACKUP_GPG_FPR=0123456789ABCDEF0123456789ABCDEF9F3A12BC\n"
           "DB_PASSWORD='" + short_secret + "'\n"

@@ -66,6 +66,7 @@ TEST_CASE("find_leak finds a secret in raw, JSON, XML, URL-encoded and base64 fo
     CHECK_FALSE(r.find_leak("nothing here \u202623456789").has_value());
     CHECK(r.find_leak("x" + kLongCanary + "y") == "env LONG");
     CHECK(r.find_leak("{\"v\":\"" + json_escaped(kLongCanary) + "\"}") == "env LONG");
+    CHECK(r.find_leak("{\"v\":\"" + json_escaped_ascii(kLongCanary) + "\"}") == "env LONG");
     CHECK(r.find_leak("<v>" + xml_escaped(kLongCanary) + "</v>") == "env LONG");
     CHECK(r.find_leak("?p=" + url_encoded(kLongCanary)) == "env LONG");
     CHECK(r.find_leak("?p=" + url_encoded_plus(kLongCanary)) == "env LONG");
@@ -74,7 +75,7 @@ TEST_CASE("find_leak finds a secret in raw, JSON, XML, URL-encoded and base64 fo
 }
 
 TEST_CASE("secrets too short to tell apart from text are scrubbed but not scanned") {
-    Redactor r({{"abc", "env TOKEN"}});
+    Redactor r(std::vector<Secret>{{"abc", "env TOKEN"}});
     CHECK(r.scrub("xabcx") == "x[redacted]x");
     CHECK_FALSE(r.find_leak("abc").has_value());
 }

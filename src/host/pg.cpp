@@ -1,0 +1,268 @@
+#include "src/host/pg.hpp"
+
+#include <libpq-fe.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <pqxx/pqxx>
+#include <sstream>
+
+#include "src/host/pg_conninfo.hpp"
+
+namespace preflight::host {
+
+namespace {
+
+using Params = std::vector<std::pair<std::string, std::string>>;
+
+void set_param(Params& params, const std::string& key, const std::string& value) {
+    for (auto& [k, v] : params)
+        if (k == key) {
+            v = value;
+            return;
+        }
+    params.emplace_back(key, value);
+}
+
+const std::string* find_param(const Params& params, const std::string& key) {
+    for (const auto& [k, v] : params)
+        if (k == key) return &v;
+    return nullptr;
+}
+
+// Carries libpq's text and the effective target out of the connection policy, which may only
+// throw; the caller turns it into a PgError worded for the operator.
+struct ConnectFailure : std::exception {
+    std::string libpq_message;
+    ConnectTarget target;
+    const char* what() const noexcept override { return "connection failed"; }
+};
+
+// libpqxx 6.4 only opens connections from a conninfo string; this policy opens them with
+// PQconnectdbParams instead, so the password travels as its own parameter and is never quoted
+// into (or parsed back out of) a string.
+class ParamsPolicy : public pqxx::connectionpolicy {
+public:
+    explicit ParamsPolicy(Params params) : connectionpolicy(std::string{}), params_(std::move(params)) {}
+
+    handle do_startconnect(handle orig) override {
+        if (orig) return orig;
+        std::vector<const char*> keys, values;
+        for (const auto& [k, v] : params_) {
+            keys.push_back(k.c_str());
+            values.push_back(v.c_str());
+        }
+        keys.push_back(nullptr);
+        values.push_back(nullptr);
+        PGconn* conn = PQconnectdbParams(keys.data(), values.data(), 0);
+        if (conn == nullptr) throw std::bad_alloc();
+        if (PQstatus(conn) != CONNECTION_OK) {
+            ConnectFailure failure;
+            failure.libpq_message = PQerrorMessage(conn);
+            auto text = [](const char* s) { return std::string(s ? s : ""); };
+            failure.target = {text(PQhost(conn)), text(PQport(conn)), text(PQuser(conn)),
+                              text(PQdb(conn))};
+            PQfinish(conn);
+            throw failure;
+        }
+        return conn;
+    }
+
+private:
+    Params params_;
+};
+
+class ParamsConnection : public pqxx::connection_base {
+public:
+    explicit ParamsConnection(Params params) : connection_base(policy_), policy_(std::move(params)) {
+        init();
+    }
+    ~ParamsConnection() noexcept { close(); }
+
+private:
+    ParamsPolicy policy_;
+};
+
+std::optional<std::string> read_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return std::nullopt;
+    std::ostringstream out;
+    out << in.rdbuf();
+    return out.str();
+}
+
+std::string environment_value(const char* name) {
+    const char* value = std::getenv(name);
+    return value ? value : "";
+}
+
+long long remaining_ms(const RunContext& context) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(context.deadline() -
+                                                                 std::chrono::steady_clock::now())
+        .count();
+}
+
+// The lock wait gives up first, so a blocked query reports the lock, not a generic timeout.
+long long lock_budget_ms(long long statement_ms) { return std::max(1LL, statement_ms * 3 / 4); }
+
+}  // namespace
+
+struct LibpqConnector::Session {
+    std::mutex mutex;
+    bool attempted = false;
+    std::string failure;  // why opening failed, or why the session was lost
+    std::vector<std::pair<std::string, std::string>> secrets;  // (value, name)
+    std::unique_ptr<ParamsConnection> connection;
+    std::unique_ptr<pqxx::quiet_errorhandler> notices;  // checks never print
+
+    void add_secret(const RunContext& context, const std::string& value, const std::string& name) {
+        if (value.empty()) return;
+        secrets.emplace_back(value, name);
+        context.add_secret(value, name);
+    }
+
+    void open(const RunContext& context, const std::string& name);
+    std::vector<PgRow> run(const RunContext& context, const std::string& name,
+                           const std::string& sql, const std::vector<std::string>& params);
+};
+
+void LibpqConnector::Session::open(const RunContext& context, const std::string& name) {
+    const auto& connections = context.pack().connections;
+    const auto decl = connections.find(name);
+    if (decl == connections.end()) {
+        attempted = true;
+        failure = "connection '" + name + "' is not declared under the pack's connections:";
+        return;
+    }
+    const std::string conninfo = context.resolve(decl->second.postgres);
+    const std::string password =
+        decl->second.password ? context.resolve(*decl->second.password) : std::string{};
+    attempted = true;
+    add_secret(context, password, "connection " + name + " password");
+    add_secret(context, environment_value("PGPASSWORD"), "env PGPASSWORD");
+
+    if (uri_needs_encoding(conninfo)) {
+        failure = invalid_conninfo_message(name);
+        return;
+    }
+    char* parse_error = nullptr;
+    std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)> parsed(
+        PQconninfoParse(conninfo.c_str(), &parse_error), &PQconninfoFree);
+    if (parse_error) PQfreemem(parse_error);  // it may quote the malformed value: never shown
+    if (!parsed) {
+        failure = invalid_conninfo_message(name);
+        return;
+    }
+    Params params;
+    for (auto* option = parsed.get(); option->keyword; ++option)
+        if (option->val && *option->val) params.emplace_back(option->keyword, option->val);
+    if (const auto* inline_password = find_param(params, "password"))
+        add_secret(context, *inline_password, "connection " + name + " conninfo password");
+
+    std::string passfile = environment_value("PGPASSFILE");
+    if (const auto* keyword = find_param(params, "passfile")) passfile = *keyword;
+    if (passfile.empty() && !environment_value("HOME").empty())
+        passfile = environment_value("HOME") + "/.pgpass";
+    if (!passfile.empty())
+        if (auto contents = read_file(passfile))
+            for (const auto& entry : passfile_passwords(*contents))
+                add_secret(context, entry, "passfile " + passfile + " password");
+
+    if (!password.empty()) set_param(params, "password", password);
+    // connect_timeout follows the check's timeout (libpq's minimum is 2 s) unless the
+    // conninfo asks for less.
+    const int timeout_s = static_cast<int>(std::max(2LL, (remaining_ms(context) + 999) / 1000));
+    int effective_timeout = timeout_s;
+    if (const auto* own = find_param(params, "connect_timeout")) {
+        const int asked = std::atoi(own->c_str());
+        if (asked > 0 && asked < timeout_s) effective_timeout = std::max(2, asked);
+    }
+    set_param(params, "connect_timeout", std::to_string(effective_timeout));
+    // The timeouts hold from the first statement on, before any SET could run; each query then
+    // narrows them to its own check's remaining time.
+    const long long budget_ms = std::max(1LL, remaining_ms(context));
+    const auto* options = find_param(params, "options");
+    set_param(params, "options",
+              (options ? *options + " " : std::string{}) +
+                  "-c default_transaction_read_only=on -c statement_timeout=" +
+                  std::to_string(budget_ms) + " -c lock_timeout=" +
+                  std::to_string(lock_budget_ms(budget_ms)));
+    set_param(params, "fallback_application_name", "preflight");
+
+    try {
+        connection = std::make_unique<ParamsConnection>(std::move(params));
+        notices = std::make_unique<pqxx::quiet_errorhandler>(*connection);
+    } catch (const ConnectFailure& e) {
+        failure = explain_connect_failure(name, e.target, e.libpq_message, effective_timeout);
+    } catch (const std::exception&) {
+        failure = "connection '" + name + "': could not set up the session";
+    }
+}
+
+std::vector<PgRow> LibpqConnector::Session::run(const RunContext& context, const std::string& name,
+                                                const std::string& sql,
+                                                const std::vector<std::string>& params) {
+    const long long statement_ms = remaining_ms(context);
+    if (statement_ms <= 0)
+        throw PgError("connection '" + name + "': the check's timeout was reached before the query");
+    const long long lock_ms = lock_budget_ms(statement_ms);
+    try {
+        pqxx::read_transaction transaction(*connection);
+        // Plain SET reads no catalog, so it cannot itself wait on a lock.
+        transaction.exec("SET LOCAL statement_timeout = " + std::to_string(statement_ms) +
+                         "; SET LOCAL lock_timeout = " + std::to_string(lock_ms));
+        const pqxx::result result =
+            transaction.exec_params(sql, pqxx::prepare::make_dynamic_params(params));
+        std::vector<PgRow> rows;
+        rows.reserve(result.size());
+        for (const auto& row : result) {
+            PgRow cells;
+            for (const auto& field : row)
+                cells.push_back(field.is_null() ? std::nullopt
+                                                : std::optional<std::string>(field.c_str()));
+            rows.push_back(std::move(cells));
+        }
+        return rows;
+    } catch (const pqxx::sql_error& e) {
+        std::string message =
+            explain_query_failure(name, e.sqlstate(), e.what(), statement_ms, lock_ms);
+        // The server ends the session after these: later checks must not reuse it.
+        const std::string& state = e.sqlstate();
+        if (state.rfind("57P", 0) == 0 || state.rfind("08", 0) == 0) failure = message;
+        throw PgError(message);
+    } catch (const pqxx::broken_connection&) {
+        failure = lost_session_message(name);
+        throw PgError(failure);
+    } catch (const pqxx::in_doubt_error&) {
+        failure = lost_session_message(name);
+        throw PgError(failure);
+    } catch (const pqxx::failure& e) {
+        throw PgError(explain_query_failure(name, "", e.what(), statement_ms, lock_ms));
+    }
+}
+
+LibpqConnector::LibpqConnector() = default;
+LibpqConnector::~LibpqConnector() = default;
+
+LibpqConnector::Session& LibpqConnector::session(const std::string& name) {
+    std::lock_guard lock(mutex_);
+    auto& slot = sessions_[name];
+    if (!slot) slot = std::make_unique<Session>();
+    return *slot;
+}
+
+std::vector<PgRow> LibpqConnector::query(const RunContext& context, const std::string& connection,
+                                         const std::string& sql,
+                                         const std::vector<std::string>& params) {
+    Session& session = this->session(connection);
+    std::lock_guard lock(session.mutex);
+    // Each check may report through its own context: every one of them learns the secrets.
+    for (const auto& [value, name] : session.secrets) context.add_secret(value, name);
+    if (!session.attempted) session.open(context, connection);
+    if (!session.failure.empty()) throw PgError(session.failure);
+    return session.run(context, connection, sql, params);
+}
+
+}  // namespace preflight::host

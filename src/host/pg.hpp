@@ -1,0 +1,63 @@
+#pragma once
+// PostgreSQL access for the pg_* checks: named pack connections, opened once per run, used only
+// through read-only transactions bounded by the calling check's timeout.
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "src/check.hpp"
+
+namespace preflight::host {
+
+/// A database probe that could not be answered. Its message is safe to show: it names the
+/// connection and what to check, and never contains a password or a conninfo fragment.
+class PgError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+/// One result row: a text cell per column, nullopt for SQL NULL.
+using PgRow = std::vector<std::optional<std::string>>;
+
+/// What the checks use to talk to PostgreSQL.
+class PgConnector {
+public:
+    virtual ~PgConnector() = default;
+    /// Runs `sql` (one statement, parameters $1..$n bound as text) in a read-only transaction on
+    /// the pack connection `connection`, within the calling check's remaining time. Returns the
+    /// rows as text. Throws PgError (unreachable, authentication refused, timeout, lock wait,
+    /// lost session, SQL error); lets UnresolvedReference from the connection's templates through.
+    virtual std::vector<PgRow> query(const RunContext& context, const std::string& connection,
+                                     const std::string& sql,
+                                     const std::vector<std::string>& params) = 0;
+};
+
+/// The libpq/libpqxx connector. Opens each named connection at most once per run (the first
+/// check to use it sets its connect_timeout) and shares it between checks, one at a time per
+/// connection. Every password it can see (the connection's `password:`, conninfo `password=`,
+/// URI userinfo, PGPASSWORD, passfile entries) is registered as a secret before connecting.
+class LibpqConnector : public PgConnector {
+public:
+    LibpqConnector();
+    ~LibpqConnector() override;
+    LibpqConnector(const LibpqConnector&) = delete;
+    LibpqConnector& operator=(const LibpqConnector&) = delete;
+
+    std::vector<PgRow> query(const RunContext& context, const std::string& connection,
+                             const std::string& sql,
+                             const std::vector<std::string>& params) override;
+
+    struct Session;  // one named connection: its lock, its libpqxx connection, its secrets
+
+private:
+    Session& session(const std::string& name);
+
+    std::mutex mutex_;
+    std::map<std::string, std::unique_ptr<Session>> sessions_;
+};
+
+}  // namespace preflight::host

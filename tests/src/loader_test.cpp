@@ -1,0 +1,106 @@
+#include <doctest/doctest.h>
+
+#include "src/loader.hpp"
+
+using namespace preflight;
+
+namespace {
+std::vector<std::string> errors_of(const std::string& yaml) {
+    return load_rule_text(yaml, "p.yaml").diagnostics.lines();
+}
+const std::string kHeader = "preflight: 1\npack: demo\n";
+}  // namespace
+
+TEST_CASE("a valid pack loads with its common fields") {
+    auto result = load_rule_text(kHeader +
+                                     "title: Demo\n"
+                                     "vars: {dir: /opt}\n"
+                                     "env_files: [\"${var.dir}/.env\"]\n"
+                                     "secrets: [\"*_FPR\"]\n"
+                                     "checks:\n"
+                                     "  - id: a\n    kind: file\n    path: /etc\n"
+                                     "  - id: b\n    kind: file\n    path: /etc\n    needs: [a]\n"
+                                     "    severity: warning\n    timeout: 500ms\n    tags: [x]\n    why: because\n",
+                                 "p.yaml");
+    REQUIRE(result.diagnostics.lines() == std::vector<std::string>{});
+    const RulePack& pack = result.pack;
+    CHECK(pack.name == "demo");
+    CHECK(pack.title == "Demo");
+    CHECK(pack.secret_globs == std::vector<std::string>{"*_FPR"});
+    REQUIRE(pack.checks.size() == 2);
+    CHECK(pack.checks[1].needs == std::vector<std::string>{"a"});
+    CHECK(pack.checks[1].severity == Severity::warning);
+    CHECK(pack.checks[1].timeout_seconds == doctest::Approx(0.5));
+    CHECK(pack.checks[1].why == "because");
+    CHECK(pack.checks[0].title == "a");
+    CHECK(pack.sources.size() == 1);
+    CHECK(pack.sources[0].sha256.size() == 64);
+}
+
+TEST_CASE("every loader error of a file is reported in one pass, located and word for word") {
+    auto errors = errors_of(kHeader +
+                            "titel: x\n"
+                            "checks:\n"
+                            "  - id: a\n    kind: file\n    paht: /etc\n"
+                            "  - id: b\n    kind: file\n    path: /etc\n    exists: yes\n    needs: [c]\n"
+                            "  - id: c\n    kind: file\n    path: /etc\n    needs: [b]\n"
+                            "    severity: fatal\n    timeout: soon\n"
+                            "  - id: d\n    kind: file\n    path: ~\n    path: /x\n    needs: [zz]\n"
+                            "  - id: E\n    kind: env_var\n");
+    CHECK(errors == std::vector<std::string>{
+                        "p.yaml:3:1: unknown key 'titel' (did you mean 'title'?)",
+                        "p.yaml:5:5: kind file needs 'path' (the file or directory to inspect)",
+                        "p.yaml:7:5: unknown key 'paht' for kind file (did you mean 'path'?)",
+                        "p.yaml:8:5: needs cycle: b -> c -> b",
+                        "p.yaml:11:13: 'exists' must be true or false, got 'yes'",
+                        "p.yaml:17:15: 'severity' must be one of critical, warning, info, got 'fatal'",
+                        "p.yaml:18:14: 'timeout' must be a positive duration such as 10, 2.5s, 500ms or 2m, got 'soon'",
+                        "p.yaml:19:5: check 'd' needs unknown check 'zz'",
+                        "p.yaml:21:11: 'path' must be a string, got null",
+                        "p.yaml:22:5: duplicate key 'path' (first defined at line 21)",
+                        "p.yaml:24:5: kind env_var needs 'name' (the variable, e.g. BACKUP_GPG_FPR)",
+                        "p.yaml:24:9: check id 'E' must match [a-z0-9][a-z0-9._-]*",
+                    });
+}
+
+TEST_CASE("structural limits: one document, not empty, not too deep, version 1, valid names") {
+    CHECK(errors_of(kHeader + "checks: []\n---\nx: 1\n") ==
+          std::vector<std::string>{"p.yaml:4:1: a rule file holds one YAML document; found a second one"});
+    CHECK(errors_of("") == std::vector<std::string>{"p.yaml:1:1: the file is empty; a rule pack starts with 'preflight: 1'"});
+    CHECK(errors_of(std::string(10000, '[')) == std::vector<std::string>{"p.yaml:1:33: nesting deeper than 64 levels"});
+    CHECK(errors_of("preflight: 2\npack: Bad Name\nchecks:\n  - id: a\n    kind: file\n    path: \"${env.X\"\n") ==
+          std::vector<std::string>{
+              "p.yaml:1:12: unsupported rule language version '2'; this preflight reads version 1",
+              "p.yaml:2:7: pack name 'Bad Name' must match [a-z0-9][a-z0-9._-]*",
+              "p.yaml:6:11: 'path': unterminated reference '${env.X'",
+          });
+    CHECK(errors_of("preflight: 1\n") == std::vector<std::string>{
+                                            "p.yaml:1:1: missing 'pack' (the pack name)",
+                                            "p.yaml:1:1: missing 'checks' (the list of checks)",
+                                        });
+}
+
+TEST_CASE("a billion-laughs document is refused at its first anchor, without expanding anything") {
+    std::string yaml = kHeader + "a: &a [x, x, x, x, x, x, x, x, x]\n";
+    for (char c = 'b'; c <= 'j'; ++c)
+        yaml += std::string(1, c) + ": &" + c + " [*" + char(c - 1) + ", *" + char(c - 1) + ", *" + char(c - 1) + "]\n";
+    auto errors = errors_of(yaml);
+    // Each anchor and alias is reported where it stands; nothing is expanded.
+    REQUIRE(errors.size() == 1 + 10 + 10 + 27);
+    CHECK(std::vector<std::string>(errors.begin(), errors.begin() + 6) ==
+          std::vector<std::string>{
+              "p.yaml:1:1: missing 'checks' (the list of checks)",
+              "p.yaml:3:1: unknown key 'a'",
+              "p.yaml:3:4: anchors (&name) are not allowed in rule packs; write the value out",
+              "p.yaml:4:1: unknown key 'b'",
+              "p.yaml:4:4: anchors (&name) are not allowed in rule packs; write the value out",
+              "p.yaml:4:8: aliases (*name) are not allowed in rule packs; write the value out",
+          });
+}
+
+TEST_CASE("a value map accepts any YAML scalar, typed or quoted") {
+    auto result = load_rule_text(kHeader + "checks:\n  - id: a\n    kind: config_drift\n    path: c.json\n"
+                                           "    expect: {\"/a\": 5432, \"/b\": \"5432\", \"/c\": yes, \"/d\": ~, \"/e\": true, \"/f\": 0777}\n",
+                                 "p.yaml");
+    CHECK(result.diagnostics.lines() == std::vector<std::string>{});
+}
