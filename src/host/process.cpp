@@ -255,10 +255,12 @@ ProcessResult SystemProcessRunner::run(const ProcessRequest& request) {
     Pipe out = make_pipe();
     Pipe err = make_pipe();
     SpawnFileActions actions;
-    posix_spawn_file_actions_addopen(actions.get(), STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(actions.get(), out.write_end.get(), STDOUT_FILENO);
-    posix_spawn_file_actions_adddup2(actions.get(), err.write_end.get(), STDERR_FILENO);
-    posix_spawn_file_actions_addclosefrom_np(actions.get(), STDERR_FILENO + 1);
+    for (int failed :
+         {posix_spawn_file_actions_addopen(actions.get(), STDIN_FILENO, "/dev/null", O_RDONLY, 0),
+          posix_spawn_file_actions_adddup2(actions.get(), out.write_end.get(), STDOUT_FILENO),
+          posix_spawn_file_actions_adddup2(actions.get(), err.write_end.get(), STDERR_FILENO),
+          posix_spawn_file_actions_addclosefrom_np(actions.get(), STDERR_FILENO + 1)})
+        if (failed) throw_errno(failed, "posix_spawn_file_actions");
 
     // The child starts with no blocked signals and default dispositions, whatever the calling
     // thread had (the engine's workers may block SIGTERM/SIGINT).

@@ -1,0 +1,85 @@
+#pragma once
+// Scratch directories, scripts and process probes for tests of process-running code.
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <thread>
+
+namespace preflight::testing {
+
+/// A fresh directory under the system temp dir, removed with its content on destruction.
+class ScratchDir {
+public:
+    ScratchDir() {
+        std::string pattern = (std::filesystem::temp_directory_path() / "preflight-proc-XXXXXX").string();
+        if (!::mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
+        path_ = pattern;
+    }
+    ~ScratchDir() {
+        std::error_code ignored;
+        std::filesystem::remove_all(path_, ignored);
+    }
+    ScratchDir(const ScratchDir&) = delete;
+    ScratchDir& operator=(const ScratchDir&) = delete;
+
+    const std::string& path() const { return path_; }
+    std::string file(const std::string& name) const { return path_ + "/" + name; }
+
+    /// Writes `name` with `text` and the given mode; returns its path.
+    std::string write(const std::string& name, const std::string& text, unsigned mode = 0644) const {
+        std::string target = file(name);
+        {
+            std::ofstream out(target, std::ios::binary | std::ios::trunc);
+            out << text;
+        }
+        ::chmod(target.c_str(), static_cast<mode_t>(mode));
+        return target;
+    }
+    /// Writes an executable /bin/sh script `name` with `body`; returns its path.
+    std::string script(const std::string& name, const std::string& body) const {
+        return write(name, "#!/bin/sh\n" + body + "\n", 0755);
+    }
+    /// The content of `name` ("" when absent).
+    std::string read(const std::string& name) const {
+        std::ifstream in(file(name), std::ios::binary);
+        std::stringstream text;
+        text << in.rdbuf();
+        return text.str();
+    }
+
+private:
+    std::string path_;
+};
+
+/// True when no process of group `pgid` exists any more.
+inline bool group_is_gone(int pgid) { return ::kill(-pgid, 0) == -1 && errno == ESRCH; }
+
+/// Waits (up to 20 s) for an orphaned process, reaped by init rather than by us, to disappear;
+/// true when it did. Not a timing assertion: it only bounds the wait for an eventual state.
+inline bool eventually_gone(int pid, bool whole_group) {
+    for (int i = 0; i < 2000; ++i) {
+        bool gone = whole_group ? group_is_gone(pid) : (::kill(pid, 0) == -1 && errno == ESRCH);
+        if (gone) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
+}
+
+/// The pid written as text in `file` by a test script (0 when absent).
+inline int read_pid(const ScratchDir& dir, const std::string& name) {
+    try {
+        return std::stoi(dir.read(name));
+    } catch (const std::exception&) {
+        return 0;
+    }
+}
+
+}  // namespace preflight::testing
