@@ -113,6 +113,12 @@ std::optional<FieldValue> read_field(const FieldSpec& spec, const YamlNode& node
         case FieldType::integer: {
             long long value;
             if (is_plain_integer(node, value)) return FieldValue{value};
+            if (node.is_scalar() && node.value.find("${") != std::string::npos) {
+                // Resolved at run time; the kind parses the result.
+                auto t = read_template(field, node, diagnostics);
+                if (!t) return std::nullopt;
+                return FieldValue{*t};
+            }
             diagnostics.error(node.where, expected(field, "an integer", node));
             return std::nullopt;
         }

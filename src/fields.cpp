@@ -44,6 +44,12 @@ std::optional<long long> FieldValues::integer(const std::string& name) const {
     return std::nullopt;
 }
 
+std::optional<Template> FieldValues::integer_text(const std::string& name) const {
+    if (auto* v = get<long long>(values_, name)) return Template::literal(std::to_string(*v));
+    if (auto* v = get<Template>(values_, name)) return *v;
+    return std::nullopt;
+}
+
 std::optional<bool> FieldValues::boolean(const std::string& name) const {
     if (auto* v = get<bool>(values_, name)) return *v;
     return std::nullopt;

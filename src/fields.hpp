@@ -15,7 +15,7 @@ namespace preflight {
 
 enum class FieldType {
     text,       ///< a string; may hold ${var.X}/${env.X} references
-    integer,    ///< a whole number
+    integer,    ///< a whole number, or a string with ${var.X} references resolved at run time
     boolean,    ///< true or false (not yes/no/on/off)
     text_list,  ///< a sequence of strings (a single string is also accepted)
     duration,   ///< seconds: 5, 2.5, "5s", "500ms", "2m"
@@ -48,7 +48,10 @@ public:
     SourceLocation where(const std::string& name) const;
 
     std::optional<Template> text(const std::string& name) const;
+    /// A literal integer (nullopt when absent or written with references).
     std::optional<long long> integer(const std::string& name) const;
+    /// An integer field as text to resolve at run time: the literal digits or the template.
+    std::optional<Template> integer_text(const std::string& name) const;
     std::optional<bool> boolean(const std::string& name) const;
     std::vector<Template> text_list(const std::string& name) const;  ///< empty when absent
     std::optional<double> seconds(const std::string& name) const;

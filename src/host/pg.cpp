@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
+#include <limits>
 #include <pqxx/pqxx>
 #include <sstream>
 
@@ -98,10 +99,12 @@ std::string environment_value(const char* name) {
     return value ? value : "";
 }
 
+// Capped at what statement_timeout accepts (an int of milliseconds).
 long long remaining_ms(const RunContext& context) {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(context.deadline() -
-                                                                 std::chrono::steady_clock::now())
-        .count();
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          context.deadline() - std::chrono::steady_clock::now())
+                          .count();
+    return std::min<long long>(left, std::numeric_limits<int>::max());
 }
 
 // The lock wait gives up first, so a blocked query reports the lock, not a generic timeout.

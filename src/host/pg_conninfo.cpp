@@ -1,7 +1,6 @@
 #include "src/host/pg_conninfo.hpp"
 
 #include <cctype>
-#include <cstdlib>
 
 namespace preflight::host {
 
@@ -52,7 +51,7 @@ bool is_connection_uri(std::string_view conninfo) {
 }
 
 bool uri_needs_encoding(std::string_view conninfo) {
-    if (!is_connection_uri(conninfo) || std::getenv("PF_MUTANT")) return false;
+    if (!is_connection_uri(conninfo)) return false;
     for (size_t i = 0; i < conninfo.size(); ++i) {
         const auto c = static_cast<unsigned char>(conninfo[i]);
         if (c <= 0x20 || c == 0x7f) return true;

@@ -1,0 +1,255 @@
+#include "checks/pg_privileges.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+
+#include "checks/pg_connect.hpp"
+#include "src/host/pg.hpp"
+
+namespace preflight {
+
+namespace {
+
+// One statement for all tables, whatever their number: the table list travels as two text[]
+// parameters. OID-based has_*_privilege calls, because the text forms raise on a missing table
+// instead of answering. The catalogs are read without locking the tables themselves.
+const char* const kPrivilegeQuery = R"SQL(
+WITH target AS (
+  SELECT oid, rolname::text AS rolname, rolsuper FROM pg_catalog.pg_roles
+  WHERE rolname = COALESCE(NULLIF($1, ''), current_user)
+),
+listed AS (
+  SELECT l.nspname, l.relname, l.ord
+  FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS l(nspname, relname, ord)
+),
+in_schema AS (
+  SELECT n.nspname::text AS nspname, c.relname::text AS relname
+  FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+  WHERE n.nspname = NULLIF($4, '') AND c.relkind IN ('r', 'p')
+),
+wanted AS (
+  SELECT nspname, relname, ord FROM listed
+  UNION ALL
+  SELECT s.nspname, s.relname, NULL FROM in_schema s
+  WHERE NOT EXISTS (SELECT 1 FROM listed l WHERE l.nspname = s.nspname AND l.relname = s.relname)
+)
+SELECT json_build_object(
+  'role', COALESCE((SELECT rolname FROM target), NULLIF($1, ''), current_user::text),
+  'role_exists', EXISTS (SELECT 1 FROM target),
+  'superuser', COALESCE((SELECT rolsuper FROM target), false),
+  'schema_exists', EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = NULLIF($4, '')),
+  'schema_table_count', (SELECT count(*) FROM in_schema),
+  'tables', COALESCE((
+    SELECT json_agg(json_build_array(
+        w.nspname, w.relname, n.oid IS NOT NULL, c.oid IS NOT NULL,
+        CASE WHEN n.oid IS NOT NULL THEN has_schema_privilege(t.oid, n.oid, 'USAGE') END,
+        CASE WHEN c.oid IS NOT NULL THEN ARRAY(
+          SELECT p FROM unnest($5::text[]) AS p WHERE has_table_privilege(t.oid, c.oid, p)) END)
+      ORDER BY w.ord NULLS LAST, w.nspname, w.relname)
+    FROM wanted w
+    LEFT JOIN target t ON true
+    LEFT JOIN pg_catalog.pg_namespace n ON n.nspname = w.nspname
+    LEFT JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = w.relname
+      AND c.relkind IN ('r', 'p', 'v', 'm', 'f')), '[]'::json))
+)SQL";
+
+PrivilegeFacts read_facts(const nlohmann::json& answer) {
+    PrivilegeFacts facts;
+    facts.role = answer.at("role").get<std::string>();
+    facts.role_exists = answer.at("role_exists").get<bool>();
+    facts.superuser = answer.at("superuser").get<bool>();
+    facts.schema_exists = answer.at("schema_exists").get<bool>();
+    facts.schema_table_count = answer.at("schema_table_count").get<long long>();
+    for (const auto& row : answer.at("tables")) {
+        TablePrivilegeFacts table;
+        table.name = {row.at(0).get<std::string>(), row.at(1).get<std::string>()};
+        table.schema_exists = row.at(2).get<bool>();
+        table.table_exists = row.at(3).get<bool>();
+        if (row.at(4).is_boolean()) table.schema_usage = row.at(4).get<bool>();
+        if (row.at(5).is_array()) table.held = row.at(5).get<std::vector<std::string>>();
+        facts.tables.push_back(std::move(table));
+    }
+    return facts;
+}
+
+struct TableEntry {
+    Template written;
+    std::optional<QualifiedName> parsed;  // set at load when written without references
+};
+
+class PgPrivilegesCheck : public Check {
+public:
+    std::string connection;
+    std::optional<Template> role;
+    std::vector<TableEntry> tables;
+    std::optional<Template> schema;
+    std::optional<Template> expect_count;  // written as ${var.X}: parsed at run time
+    PrivilegeRules rules;
+
+    Outcome run(const RunContext& context) const override {
+        PrivilegeRules resolved = rules;
+        if (expect_count) {
+            std::string text = context.resolve(*expect_count);
+            char* end = nullptr;
+            long long count = std::strtoll(text.c_str(), &end, 10);
+            if (text.empty() || *end != '\0' || count < 0)
+                return Outcome::error("expect_count '" + expect_count->source() + "' is '" + text +
+                                      "', not a whole number of tables");
+            resolved.expect_count = count;
+        }
+        const std::string role_name = role ? context.resolve(*role) : std::string{};
+        if (schema) resolved.schema = context.resolve(*schema);
+        std::vector<std::string> schemas, names;
+        std::vector<QualifiedName> seen;
+        for (const auto& entry : tables) {
+            std::optional<QualifiedName> name = entry.parsed;
+            if (!name) {
+                std::string text = context.resolve(entry.written), error;
+                name = parse_qualified_name(text, error);
+                if (!name) return Outcome::error("table '" + text + "' " + error);
+            }
+            if (std::find(seen.begin(), seen.end(), *name) != seen.end()) continue;
+            seen.push_back(*name);
+            schemas.push_back(name->schema);
+            names.push_back(name->table);
+        }
+        std::vector<std::string> asked = resolved.privileges;
+        asked.insert(asked.end(), resolved.forbid.begin(), resolved.forbid.end());
+
+        auto* postgres = context.host().postgres;
+        if (!postgres)
+            return Outcome::error("connection '" + connection +
+                                  "': PostgreSQL access is not available in this run");
+        std::vector<host::PgRow> rows;
+        try {
+            rows = postgres->query(context, connection, kPrivilegeQuery,
+                                   {role_name, text_array_literal(schemas),
+                                    text_array_literal(names), resolved.schema.value_or(""),
+                                    text_array_literal(asked)});
+        } catch (const host::PgError& e) {
+            return Outcome::error(e.what());
+        }
+        PrivilegeFacts facts;
+        try {
+            if (rows.size() != 1 || rows[0].size() != 1 || !rows[0][0]) throw std::runtime_error("");
+            facts = read_facts(nlohmann::json::parse(*rows[0][0]));
+        } catch (const std::exception&) {
+            return Outcome::error("connection '" + connection +
+                                  "': the server's answer about privileges was not understood");
+        }
+        return judge_privileges(facts, resolved);
+    }
+};
+
+// Upper-cased privilege names of `field`, each checked against the known table privileges.
+std::vector<std::string> read_privileges(const KindInput& input, const std::string& field,
+                                         bool& ok) {
+    std::vector<std::string> privileges;
+    for (const auto& item : input.fields.text_list(field)) {
+        std::string name = item.source();
+        std::transform(name.begin(), name.end(), name.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+        const auto& known = table_privilege_names();
+        if (std::find(known.begin(), known.end(), name) == known.end()) {
+            std::string hint = did_you_mean(name, known);
+            if (hint.empty()) hint = " (one of " + [&] {
+                std::string all;
+                for (const auto& k : known) all += (all.empty() ? "" : ", ") + k;
+                return all;
+            }() + ")";
+            input.diagnostics.error(input.fields.where(field),
+                                    "unknown privilege '" + item.source() + "'" + hint);
+            ok = false;
+        } else if (std::find(privileges.begin(), privileges.end(), name) == privileges.end()) {
+            privileges.push_back(name);
+        }
+    }
+    return privileges;
+}
+
+std::unique_ptr<Check> make_check(const KindInput& input) {
+    const FieldValues& fields = input.fields;
+    auto connection = declared_connection(input);
+    bool ok = connection.has_value();
+    auto check = std::make_unique<PgPrivilegesCheck>();
+    check->role = fields.text("role");
+    check->schema = fields.text("schema");
+    if (fields.has("privileges")) check->rules.privileges = read_privileges(input, "privileges", ok);
+    check->rules.forbid = read_privileges(input, "forbid", ok);
+    for (const auto& privilege : check->rules.forbid)
+        if (std::find(check->rules.privileges.begin(), check->rules.privileges.end(), privilege) !=
+            check->rules.privileges.end()) {
+            input.diagnostics.error(fields.where("forbid"), "privilege " + privilege +
+                                                                " is both required and forbidden");
+            ok = false;
+        }
+    if (fields.has("privileges") && check->rules.privileges.empty() && ok) {
+        input.diagnostics.error(fields.where("privileges"), "'privileges' must list at least one");
+        ok = false;
+    }
+    for (const auto& written : fields.text_list("tables")) {
+        TableEntry entry{written, std::nullopt};
+        if (!written.has_references()) {
+            std::string error;
+            entry.parsed = parse_qualified_name(written.source(), error);
+            if (!entry.parsed) {
+                input.diagnostics.error(fields.where("tables"),
+                                        "table '" + written.source() + "' " + error);
+                ok = false;
+            }
+        }
+        check->tables.push_back(std::move(entry));
+    }
+    check->rules.has_listed_tables = !check->tables.empty();
+    if (!check->rules.has_listed_tables && !check->schema) {
+        input.diagnostics.error(fields.check_location,
+                                "pg_privileges needs 'tables', 'schema' or both");
+        ok = false;
+    }
+    check->rules.expect_count = fields.integer("expect_count");
+    if (auto text = fields.integer_text("expect_count"); text && text->has_references())
+        check->expect_count = text;
+    if (fields.has("expect_count") && !check->schema) {
+        input.diagnostics.error(fields.where("expect_count"), "'expect_count' needs 'schema'");
+        ok = false;
+    } else if (check->rules.expect_count && *check->rules.expect_count < 0) {
+        input.diagnostics.error(fields.where("expect_count"), "'expect_count' must be 0 or more");
+        ok = false;
+    }
+    check->rules.forbid_superuser = fields.choice("superuser").value_or("allow") == "forbid";
+    if (!ok) return nullptr;
+    check->connection = *connection;
+    return check;
+}
+
+}  // namespace
+
+KindSpec pg_privileges_kind() {
+    KindSpec spec;
+    spec.name = "pg_privileges";
+    spec.summary = "a role holds privileges on listed tables or every table of a schema, and "
+                   "none of the forbidden ones; the remedy is the exact GRANT/REVOKE statements";
+    spec.fields = {
+        {"connection", FieldType::text, true, "", "name of a connection under the pack's connections:", {}},
+        {"role", FieldType::text, false, "the connected user", "the role whose privileges are checked", {}},
+        {"privileges", FieldType::text_list, false, "SELECT",
+         "table privileges the role must hold (SELECT, INSERT, UPDATE, DELETE, TRUNCATE, "
+         "REFERENCES, TRIGGER)", {}},
+        {"tables", FieldType::text_list, false, "",
+         "schema-qualified tables, SQL spelling: cutter_governance.verify_result, "
+         "s.\"Gate Decision\"", {}},
+        {"schema", FieldType::text, false, "",
+         "also check every table (ordinary or partitioned) of this schema", {}},
+        {"expect_count", FieldType::integer, false, "",
+         "how many tables `schema` must have (needs schema)", {}},
+        {"forbid", FieldType::text_list, false, "",
+         "table privileges the role must NOT hold, e.g. [INSERT, UPDATE, DELETE, TRUNCATE]", {}},
+        {"superuser", FieldType::choice, false, "allow", "forbid: the role must not be a superuser",
+         {"forbid", "allow"}},
+    };
+    spec.make = make_check;
+    return spec;
+}
+
+}  // namespace preflight

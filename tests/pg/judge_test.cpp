@@ -1,0 +1,198 @@
+// The pure judgements of pg_privileges and pg_connect, from literal facts.
+#include <doctest/doctest.h>
+
+#include "checks/pg_connect.hpp"
+#include "checks/pg_privileges.hpp"
+
+using namespace preflight;
+
+namespace {
+
+TablePrivilegeFacts table(const std::string& schema, const std::string& name,
+                          std::vector<std::string> held, bool usage = true) {
+    return {{schema, name}, true, true, usage, std::move(held)};
+}
+
+TablePrivilegeFacts absent(const std::string& schema, const std::string& name) {
+    return {{schema, name}, true, false, true, {}};
+}
+
+PrivilegeFacts facts_of(std::vector<TablePrivilegeFacts> tables) {
+    PrivilegeFacts facts;
+    facts.role = "cutter_exec";
+    facts.tables = std::move(tables);
+    return facts;
+}
+
+PrivilegeRules listed() {
+    PrivilegeRules rules;
+    rules.has_listed_tables = true;
+    return rules;
+}
+
+}  // namespace
+
+TEST_CASE("judge_privileges: every grant held is a pass") {
+    auto outcome = judge_privileges(
+        facts_of({table("cutter_governance", "a", {"SELECT"}), table("cutter_governance", "b", {"SELECT"})}),
+        listed());
+    CHECK(outcome.status == Status::pass);
+    CHECK(outcome.message == "role cutter_exec holds SELECT on all 2 tables");
+    CHECK(outcome.generated_remedy.empty());
+}
+
+TEST_CASE("judge_privileges: two missing grants give exactly two GRANT statements") {
+    std::vector<TablePrivilegeFacts> tables;
+    for (const char* name : {"gate_decision", "verify_result", "run_log", "cut_change_set_affected_row"})
+        tables.push_back(table("cutter_governance", name, {"SELECT"}));
+    tables[1].held.clear();
+    tables[3].held.clear();
+    auto outcome = judge_privileges(facts_of(tables), listed());
+    CHECK(outcome.status == Status::fail);
+    CHECK(outcome.message ==
+          "role cutter_exec: lacks SELECT on 2 of 4 tables: cutter_governance.verify_result, "
+          "cutter_governance.cut_change_set_affected_row");
+    CHECK(outcome.generated_remedy ==
+          "GRANT SELECT ON cutter_governance.verify_result TO cutter_exec;\n"
+          "GRANT SELECT ON cutter_governance.cut_change_set_affected_row TO cutter_exec;");
+    CHECK(outcome.observed["missing_privileges"]["SELECT"].size() == 2);
+}
+
+TEST_CASE("judge_privileges: identifiers in the remedy are quoted like quote_ident") {
+    auto facts = facts_of({table("cutter_governance", "Gate Decision", {})});
+    auto outcome = judge_privileges(facts, listed());
+    CHECK(outcome.message ==
+          "role cutter_exec: lacks SELECT on 1 of 1 table: cutter_governance.\"Gate Decision\"");
+    CHECK(outcome.generated_remedy ==
+          "GRANT SELECT ON cutter_governance.\"Gate Decision\" TO cutter_exec;");
+    facts.role = "Exec User";
+    CHECK(judge_privileges(facts, listed()).generated_remedy ==
+          "GRANT SELECT ON cutter_governance.\"Gate Decision\" TO \"Exec User\";");
+}
+
+TEST_CASE("judge_privileges: several missing privileges on a table make one statement") {
+    PrivilegeRules rules = listed();
+    rules.privileges = {"SELECT", "INSERT"};
+    auto outcome = judge_privileges(facts_of({table("s", "a", {}), table("s", "b", {"SELECT"})}), rules);
+    CHECK(outcome.message ==
+          "role cutter_exec: lacks SELECT on 1 of 2 tables: s.a; lacks INSERT on 2 of 2 tables: s.a, s.b");
+    CHECK(outcome.generated_remedy ==
+          "GRANT SELECT, INSERT ON s.a TO cutter_exec;\nGRANT INSERT ON s.b TO cutter_exec;");
+}
+
+TEST_CASE("judge_privileges: a missing table is reported apart and gets no GRANT") {
+    auto outcome = judge_privileges(
+        facts_of({table("s", "a", {"SELECT"}), absent("s", "gone"), absent("nowhere", "t")}), listed());
+    CHECK(outcome.status == Status::fail);
+    CHECK(outcome.message == "role cutter_exec: 2 tables do not exist: s.gone, nowhere.t");
+    CHECK(outcome.generated_remedy.empty());
+}
+
+TEST_CASE("judge_privileges: no USAGE on the schema is reported apart, once per schema") {
+    auto outcome = judge_privileges(
+        facts_of({table("s", "a", {"SELECT"}, false), table("s", "b", {}, false)}), listed());
+    CHECK(outcome.message ==
+          "role cutter_exec: no USAGE on schema s; lacks SELECT on 1 of 2 tables: s.b");
+    CHECK(outcome.generated_remedy ==
+          "GRANT USAGE ON SCHEMA s TO cutter_exec;\nGRANT SELECT ON s.b TO cutter_exec;");
+}
+
+TEST_CASE("judge_privileges: forbidden privileges give REVOKE statements") {
+    PrivilegeRules rules = listed();
+    rules.forbid = {"INSERT", "UPDATE", "DELETE", "TRUNCATE"};
+    auto outcome = judge_privileges(
+        facts_of({table("s", "a", {"SELECT", "INSERT", "DELETE"}), table("s", "b", {"SELECT"})}), rules);
+    CHECK(outcome.message ==
+          "role cutter_exec: holds forbidden INSERT on 1 of 2 tables: s.a; holds forbidden DELETE "
+          "on 1 of 2 tables: s.a");
+    CHECK(outcome.generated_remedy == "REVOKE INSERT, DELETE ON s.a FROM cutter_exec;");
+    auto clean = judge_privileges(facts_of({table("s", "b", {"SELECT"})}), rules);
+    CHECK(clean.message ==
+          "role cutter_exec holds SELECT on all 1 table; holds none of INSERT, UPDATE, DELETE, TRUNCATE");
+}
+
+TEST_CASE("judge_privileges: superuser") {
+    PrivilegeRules rules = listed();
+    rules.forbid_superuser = true;
+    auto facts = facts_of({table("s", "a", {"SELECT"})});
+    facts.superuser = true;
+    auto outcome = judge_privileges(facts, rules);
+    CHECK(outcome.message == "role cutter_exec: is a superuser");
+    CHECK(outcome.generated_remedy == "ALTER ROLE cutter_exec NOSUPERUSER;");
+    rules.forbid_superuser = false;
+    CHECK(judge_privileges(facts, rules).status == Status::pass);
+    rules.forbid = {"INSERT"};
+    facts.tables[0].held = {"SELECT", "INSERT"};  // a superuser holds everything
+    outcome = judge_privileges(facts, rules);
+    CHECK(outcome.message == "role cutter_exec: is a superuser, so holds every privilege");
+    CHECK(outcome.generated_remedy == "ALTER ROLE cutter_exec NOSUPERUSER;");
+    facts.superuser = false;
+    rules.forbid_superuser = true;
+    CHECK(judge_privileges(facts, rules).message ==
+          "role cutter_exec: holds forbidden INSERT on 1 of 1 table: s.a");
+}
+
+TEST_CASE("judge_privileges: schema and expected count") {
+    PrivilegeRules rules;
+    rules.schema = "cutter_governance";
+    rules.expect_count = 9;
+    auto facts = facts_of({table("cutter_governance", "a", {"SELECT"})});
+    facts.schema_exists = true;
+    facts.schema_table_count = 1;
+    auto outcome = judge_privileges(facts, rules);
+    CHECK(outcome.message == "role cutter_exec: schema cutter_governance has 1 table, expected 9");
+    facts.schema_table_count = 9;
+    for (int i = 0; i < 8; ++i) facts.tables.push_back(table("cutter_governance", "t" + std::to_string(i), {"SELECT"}));
+    CHECK(judge_privileges(facts, rules).message ==
+          "role cutter_exec holds SELECT on all 9 tables of schema cutter_governance");
+    facts.schema_exists = false;
+    facts.tables.clear();
+    facts.schema_table_count = 0;
+    CHECK(judge_privileges(facts, rules).message ==
+          "role cutter_exec: schema cutter_governance does not exist");
+    rules.expect_count.reset();
+    facts.schema_exists = true;
+    CHECK(judge_privileges(facts, rules).message ==
+          "role cutter_exec: schema cutter_governance has no tables");
+}
+
+TEST_CASE("judge_privileges: an unknown role, and long lists are cut at ten names") {
+    auto facts = facts_of({});
+    facts.role_exists = false;
+    CHECK(judge_privileges(facts, listed()).message == "role cutter_exec does not exist");
+    std::vector<TablePrivilegeFacts> many;
+    for (int i = 0; i < 12; ++i) many.push_back(table("s", "t" + std::to_string(i), {}));
+    auto outcome = judge_privileges(facts_of(many), listed());
+    CHECK(outcome.message ==
+          "role cutter_exec: lacks SELECT on 12 of 12 tables: s.t0, s.t1, s.t2, s.t3, s.t4, s.t5, "
+          "s.t6, s.t7, s.t8, s.t9 and 2 more");
+    CHECK(outcome.observed["missing_privileges"]["SELECT"].size() == 12);
+}
+
+TEST_CASE("judge_pg_connect: versions, user and database") {
+    PgSessionFacts facts{150004, "cutter_exec", "directus"};
+    CHECK(server_version_text(150004) == "15.4");
+    CHECK(server_version_text(90624) == "9.6.24");
+    PgConnectExpectations expected;
+    auto outcome = judge_pg_connect("directus", facts, expected);
+    CHECK(outcome.status == Status::pass);
+    CHECK(outcome.message ==
+          "connection 'directus': connected as cutter_exec to database directus, PostgreSQL 15.4");
+    expected.min_version = "13";
+    expected.max_version = "15";
+    expected.user = "cutter_exec";
+    expected.database = "directus";
+    CHECK(judge_pg_connect("directus", facts, expected).status == Status::pass);
+    expected.min_version = "16";
+    expected.user = "postgres";
+    expected.database = "other";
+    outcome = judge_pg_connect("directus", facts, expected);
+    CHECK(outcome.status == Status::fail);
+    CHECK(outcome.message ==
+          "connection 'directus': PostgreSQL 15.4 is older than the minimum 16; connected as "
+          "cutter_exec, expected postgres; connected to database directus, expected other");
+    expected = {};
+    expected.max_version = "14";
+    CHECK(judge_pg_connect("directus", facts, expected).message ==
+          "connection 'directus': PostgreSQL 15.4 is newer than the maximum 14");
+}
