@@ -1,0 +1,34 @@
+#pragma once
+// Building `gpg_key` checks from field values, as the loader would, and running them.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "checks/gpg_key.hpp"
+#include "support/fake_context.hpp"
+
+namespace preflight::testing {
+
+/// The fields of one `gpg_key` check, each written at line N of pack.yaml (N = order added).
+class GpgCheckFields {
+public:
+    GpgCheckFields& text(const std::string& name, const std::string& value);
+    GpgCheckFields& choice(const std::string& name, const std::string& value);
+    GpgCheckFields& integer(const std::string& name, long long value);
+    GpgCheckFields& boolean(const std::string& name, bool value);
+
+    /// The check the kind's factory builds; null when it reported errors (see `errors`).
+    std::unique_ptr<Check> make();
+    /// "pack.yaml:LINE:COL: message" for each load error of the last make().
+    std::vector<std::string> errors;
+
+private:
+    SourceLocation next_location();
+    FieldValues values_;
+    int line_ = 10;
+};
+
+/// Runs a check made from `fields` with `keyring` and the given context; the check must load.
+Outcome run_gpg_check(GpgCheckFields& fields, host::GpgKeyring& keyring, FakeRunContext& context);
+
+}  // namespace preflight::testing
