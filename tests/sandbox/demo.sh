@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# The demo: walks the runbook (../shared/seeds/000_2be66c4bd617aa69.txt) on a sandbox host with
+# rules/f4-backup.yaml — the server as found (FAIL), after the operator's STEP 1-4 (FAIL: the two
+# grants and the config drift), after the §5 grants and the §6 fix (PASS) — printing each report
+# and leaving its JSON and Markdown files in OUTPUT_DIR. The sandbox is always torn down.
+#
+# Usage: tests/sandbox/demo.sh PREFLIGHT_BINARY [OUTPUT_DIR]   (OUTPUT_DIR default: ./preflight-demo)
+# Exit status: 0 when every step gave the expected exit code, 1 otherwise, 64 on bad usage.
+set -euo pipefail
+
+SCRIPT_DIR=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
+REPO_ROOT=$(cd -- "$SCRIPT_DIR/../.." && pwd -P)
+SANDBOX=$SCRIPT_DIR/sandbox.sh
+readonly SCRIPT_DIR REPO_ROOT SANDBOX
+readonly PACK=rules/f4-backup.yaml
+
+readonly STATES=(initial operator fixed)
+readonly EXPECTED_EXIT=(1 1 0)
+readonly HEADINGS=(
+    "the server as the runbook found it (expect FAIL)"
+    "after the operator package, STEP 1-4 (expect FAIL: the two missing grants and the config drift)"
+    "after the §5 grants and the §6 config fix (expect PASS)"
+)
+readonly DETAILS=(
+    "runbook §3: no BACKUP_GPG_FPR, no backup key, 2 of 9 SELECT grants missing, stale config (O8B)"
+    "BACKUP_GPG_FPR in the env file, backup key in the keyring; grants and config not yet fixed"
+    "GRANT SELECT on verify_result and cut_change_set_affected_row; config at f111d4a / O10"
+)
+
+die() {
+    printf 'demo: %s\n' "$*" >&2
+    exit 64
+}
+
+verdict_of() {
+    case $1 in
+    0) printf 'PASS' ;;
+    1) printf 'FAIL' ;;
+    2) printf 'ERROR: a check could not be evaluated' ;;
+    64) printf 'bad command line' ;;
+    65) printf 'invalid rule pack' ;;
+    70) printf 'internal error' ;;
+    *) printf 'exit %s' "$1" ;;
+    esac
+}
+
+rule() { printf '%*s\n' 78 '' | tr ' ' '='; }
+
+(($# >= 1 && $# <= 2)) || die "usage: tests/sandbox/demo.sh PREFLIGHT_BINARY [OUTPUT_DIR]"
+binary=$1
+[[ $binary == */* ]] || binary=$(command -v -- "$binary" || printf '%s' "$binary")
+[[ -f $binary && -x $binary ]] ||
+    die "no preflight binary at '$1' (build it first: cmake -S . -B build && cmake --build build)"
+binary=$(cd -- "$(dirname -- "$binary")" && pwd -P)/$(basename -- "$binary")
+out=${2:-./preflight-demo}
+mkdir -p -- "$out"
+out=$(cd -- "$out" && pwd -P)
+
+sandbox=$(mktemp -d /tmp/pf.XXXXXX)
+cleanup() {
+    "$SANDBOX" down "$sandbox" ||
+        printf 'demo: could not tear the sandbox down; run: %s down %s\n' "$SANDBOX" "$sandbox" >&2
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+printf 'Bringing up the sandbox host in %s ...\n' "$sandbox"
+"$SANDBOX" up "$sandbox" initial
+# The pack takes the database password from libpq's usual sources: here the sandbox's passfile.
+unset PGPASSWORD
+eval "$("$SANDBOX" env "$sandbox")"
+var_args=()
+while read -r flag assignment; do
+    var_args+=("$flag" "$assignment")
+done < <("$SANDBOX" vars "$sandbox")
+
+cd -- "$REPO_ROOT"
+unexpected=0
+for i in "${!STATES[@]}"; do
+    step=$((i + 1))
+    state=${STATES[i]}
+    [[ $step -eq 1 ]] || "$SANDBOX" state "$sandbox" "$state"
+    printf '\n'
+    rule
+    printf 'Step %d/%d: %s\n' "$step" "${#STATES[@]}" "${HEADINGS[i]}"
+    printf '  %s\n' "${DETAILS[i]}"
+    printf '  $ preflight run %s --var ... -o %s -o %s\n' "$PACK" \
+        "$out/$step-$state.json" "$out/$step-$state.md"
+    rule
+    rm -f -- "$out/$step-$state.json" "$out/$step-$state.md"
+    status=0
+    "$binary" run "$PACK" "${var_args[@]}" -o "$out/$step-$state.json" -o "$out/$step-$state.md" ||
+        status=$?
+    expected=${EXPECTED_EXIT[i]}
+    if ((status == expected)); then
+        printf '\nStep %d/%d: exit %d (%s), as expected.\n' "$step" "${#STATES[@]}" "$status" \
+            "$(verdict_of "$status")"
+    else
+        printf '\nStep %d/%d: exit %d (%s) — UNEXPECTED: expected exit %d (%s).\n' "$step" \
+            "${#STATES[@]}" "$status" "$(verdict_of "$status")" "$expected" "$(verdict_of "$expected")"
+        unexpected=$((unexpected + 1))
+    fi
+done
+
+printf '\n'
+rule
+printf 'Reports (JSON and Markdown of each step) in %s:\n' "$out"
+for i in "${!STATES[@]}"; do
+    for ext in json md; do
+        file=$out/$((i + 1))-${STATES[i]}.$ext
+        if [[ -f $file ]]; then
+            printf '  %s\n' "$file"
+        else
+            printf '  %s (MISSING: preflight did not write it)\n' "$file"
+            unexpected=$((unexpected + 1))
+        fi
+    done
+done
+if ((unexpected == 0)); then
+    printf 'Demo complete: every step gave the expected verdict (FAIL, FAIL, PASS).\n'
+else
+    printf 'Demo finished with %d unexpected result(s); see above.\n' "$unexpected"
+fi
+rule
+((unexpected == 0))

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Integration test of the shipped packs against the sandbox host: each state gives the expected
+# verdict, exit code and failing check ids; no secret of the sandbox appears in any output; every
+# shipped pack validates. Usage: tests/sandbox/packs_test.sh PREFLIGHT_BINARY
+set -euo pipefail
+
+SCRIPT_DIR=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
+REPO_ROOT=$(cd -- "$SCRIPT_DIR/../.." && pwd -P)
+SANDBOX=$SCRIPT_DIR/sandbox.sh
+binary=${1:?usage: packs_test.sh PREFLIGHT_BINARY}
+
+failures=0
+pass() { printf 'ok    %s\n' "$*"; }
+fail() { printf 'FAIL  %s\n' "$*"; failures=$((failures + 1)); }
+expect_eq() { # what expected actual
+    if [[ $2 == "$3" ]]; then pass "$1"; else fail "$1: expected [$2], got [$3]"; fi
+}
+
+cd "$REPO_ROOT"
+for pack in rules/*.yaml; do
+    if "$binary" validate "$pack" >/dev/null; then pass "validate $pack"; else fail "validate $pack"; fi
+done
+
+dir=$(mktemp -d /tmp/pft.XXXXXX)
+rmdir "$dir"
+trap '"$SANDBOX" down "$dir" >/dev/null 2>&1 || true' EXIT
+"$SANDBOX" up "$dir" initial 2>/dev/null
+mapfile -t vars < <("$SANDBOX" vars "$dir")
+args=()
+for v in "${vars[@]}"; do args+=("${v%% *}" "${v#* }"); done
+eval "$("$SANDBOX" env "$dir")"
+unset PGPASSWORD
+mapfile -t secrets < <("$SANDBOX" secrets "$dir")
+out=$(mktemp -d /tmp/pfo.XXXXXX)
+trap '"$SANDBOX" down "$dir" >/dev/null 2>&1 || true; rm -rf "$out"' EXIT
+
+# state -> pack -> "exit code|sorted ids of checks that failed or errored"
+run_case() { # state pack expected_exit expected_not_passed
+    local state=$1 pack=$2 code=0 name
+    name=$(basename "$pack" .yaml)-$state
+    "$binary" run "rules/$pack.yaml" "${args[@]}" -o "$out/$name.json" -o "$out/$name.md" -o "$out/$name.xml" \
+        >"$out/$name.txt" 2>"$out/$name.err" || code=$?
+    expect_eq "$pack in state $state: exit code" "$3" "$code"
+    local not_passed
+    not_passed=$(jq -r '[.checks[] | select(.status == "fail" or .status == "error") | .id] | sort | join(" ")' \
+        "$out/$name.json" 2>/dev/null || echo "no report")
+    expect_eq "$pack in state $state: checks that did not pass" "$4" "$not_passed"
+}
+
+"$SANDBOX" state "$dir" initial 2>/dev/null
+run_case initial f4-backup 1 "backup-fpr-set config-drift db-select-grants runner-selftest"
+run_case initial f4-disabled 0 ""
+"$SANDBOX" state "$dir" operator 2>/dev/null
+run_case operator f4-backup 1 "config-drift db-select-grants"
+run_case operator f4-drift-audit 1 "config-drift db-select-grants"
+"$SANDBOX" state "$dir" fixed 2>/dev/null
+run_case fixed f4-backup 0 ""
+run_case fixed f4-drift-audit 0 ""
+
+grants=$(jq -r '.checks[] | select(.id == "db-select-grants") | .remedy' "$out/f4-backup-operator.json")
+for table in verify_result cut_change_set_affected_row; do
+    if grep -qF "GRANT SELECT ON cutter_governance.$table TO cutter_exec;" <<<"$grants"; then
+        pass "operator remedy grants SELECT on $table"
+    else
+        fail "operator remedy grants SELECT on $table: remedy was [$grants]"
+    fi
+done
+expect_eq "operator remedy holds exactly two GRANT lines" 2 "$(grep -c '^GRANT ' <<<"$grants" || true)"
+
+for secret in "${secrets[@]}"; do
+    [[ -n $secret ]] || continue
+    if grep -rqF -- "$secret" "$out"; then fail "a sandbox secret (…${secret: -4}) appears in an output"; else pass "secret absent from every output"; fi
+done
+
+if ((failures)); then
+    printf 'packs_test: %d failure(s)\n' "$failures"
+    exit 1
+fi
+printf 'packs_test: all passed\n'
