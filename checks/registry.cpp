@@ -1,10 +1,27 @@
 #include "checks/registry.hpp"
 
+#include "checks/command.hpp"
+#include "checks/config_drift.hpp"
+#include "checks/env_var.hpp"
+#include "checks/executable.hpp"
+#include "checks/file.hpp"
+#include "checks/gpg_key.hpp"
+#include "checks/pg_connect.hpp"
+#include "checks/pg_privileges.hpp"
+
 namespace preflight {
 
 const std::vector<KindSpec>& all_kinds() {
     // The one list of kinds. Adding a kind = one file pair in checks/ + one line here.
     static const std::vector<KindSpec> kinds = {
+        env_var_kind(),
+        file_kind(),
+        config_drift_kind(),
+        executable_kind(),
+        command_kind(),
+        gpg_key_kind(),
+        pg_connect_kind(),
+        pg_privileges_kind(),
     };
     return kinds;
 }

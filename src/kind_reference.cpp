@@ -41,7 +41,11 @@ nlohmann::json field_schema(const FieldSpec& f) {
     nlohmann::json s;
     switch (f.type) {
         case FieldType::text: s = {{"type", "string"}}; break;
-        case FieldType::integer: s = {{"type", "integer"}}; break;
+        case FieldType::integer: {
+            nlohmann::json reference = {{"type", "string"}, {"pattern", "\\$\\{(var|env)\\."}};
+            s = {{"oneOf", nlohmann::json::array({{{"type", "integer"}}, reference})}};
+            break;
+        }
         case FieldType::boolean: s = {{"type", "boolean"}}; break;
         case FieldType::text_list:
             s = {{"oneOf", {{{"type", "string"}}, {{"type", "array"}, {"items", {{"type", "string"}}}}}}};

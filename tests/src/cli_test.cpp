@@ -7,7 +7,7 @@
 #include <sstream>
 #include <sys/wait.h>
 
-#include "tests/support/temp_dir.hpp"
+#include "tests/support/file_fixtures.hpp"
 
 namespace fs = std::filesystem;
 
@@ -45,7 +45,7 @@ void write(const std::string& path, const std::string& text) {
 
 TEST_CASE("validate reports an unknown key, a duplicate id, an alias, an unknown kind and an unterminated quote") {
     preflight::testing::TempDir dir;
-    write(dir.path + "/bad.yaml",
+    write(dir.path() + "/bad.yaml",
           "preflight: 1\n"
           "pack: bad\n"
           "checks:\n"
@@ -61,7 +61,7 @@ TEST_CASE("validate reports an unknown key, a duplicate id, an alias, an unknown
           "  - id: four\n"
           "    kind: file\n"
           "    path: \"/etc\n");
-    Ran ran = run_preflight("validate bad.yaml", dir.path);
+    Ran ran = run_preflight("validate bad.yaml", dir.path());
     CHECK(ran.status == 65);
     CHECK(ran.out == "");
     CHECK(ran.err ==
@@ -76,32 +76,32 @@ TEST_CASE("validate reports an unknown key, a duplicate id, an alias, an unknown
 
 TEST_CASE("bad command lines exit 64 with a clear message") {
     preflight::testing::TempDir dir;
-    Ran ran = run_preflight("frobnicate", dir.path);
+    Ran ran = run_preflight("frobnicate", dir.path());
     CHECK(ran.status == 64);
     CHECK(ran.err == "preflight: unknown command 'frobnicate'\nRun 'preflight --help' for usage.\n");
-    ran = run_preflight("run", dir.path);
+    ran = run_preflight("run", dir.path());
     CHECK(ran.status == 64);
     CHECK(ran.err == "preflight: 'run' needs at least one rule file or directory\nRun 'preflight --help' for usage.\n");
-    ran = run_preflight("run x.yaml --jobs 0", dir.path);
+    ran = run_preflight("run x.yaml --jobs 0", dir.path());
     CHECK(ran.status == 64);
     CHECK(ran.err == "preflight: --jobs must be at least 1\nRun 'preflight --help' for usage.\n");
-    ran = run_preflight("run x.yaml --bogus", dir.path);
+    ran = run_preflight("run x.yaml --bogus", dir.path());
     CHECK(ran.status == 64);
     CHECK(ran.err == "preflight: unrecognised option '--bogus'\nRun 'preflight --help' for usage.\n");
-    ran = run_preflight("run x.yaml -o report.pdf", dir.path);
+    ran = run_preflight("run x.yaml -o report.pdf", dir.path());
     CHECK(ran.status == 64);
     CHECK(ran.err ==
           "preflight: cannot tell the report format of 'report.pdf' (use .json, .md, .xml or .txt)\n"
           "Run 'preflight --help' for usage.\n");
-    ran = run_preflight("run x.yaml -f yaml", dir.path);
+    ran = run_preflight("run x.yaml -f yaml", dir.path());
     CHECK(ran.status == 64);
     CHECK(ran.err == "preflight: unknown format 'yaml' (text, json, markdown, junit)\nRun 'preflight --help' for usage.\n");
 }
 
 TEST_CASE("a run that selects zero checks is an invalid pack (65), never a pass") {
     preflight::testing::TempDir dir;
-    write(dir.path + "/p.yaml", "preflight: 1\npack: p\nchecks:\n  - id: a\n    kind: file\n    path: /etc\n");
-    Ran ran = run_preflight("run p.yaml --only nothing-matches", dir.path);
+    write(dir.path() + "/p.yaml", "preflight: 1\npack: p\nchecks:\n  - id: a\n    kind: file\n    path: /etc\n");
+    Ran ran = run_preflight("run p.yaml --only nothing-matches", dir.path());
     CHECK(ran.status == 65);
     CHECK(ran.err == "preflight: no check is selected by --only/--skip/--tag; nothing was run\n");
 }
@@ -110,12 +110,12 @@ TEST_CASE("a pack of host-local kinds gives the right verdict, and secrets appea
     preflight::testing::TempDir dir;
     const std::string long_secret = "s3cr3t \"quoted\" back\\slash 100% $HOME \xC3\xA9t\xC3\xA9 0123456789ABCDEF";
     const std::string short_secret = "p\"w %$ \\x y";
-    write(dir.path + "/.env",
+    write(dir.path() + "/.env",
           "BACKUP_GPG_FPR=0123456789ABCDEF0123456789ABCDEF9F3A12BC\n"
           "DB_PASSWORD='" + short_secret + "'\n"
           "API_TOKEN=\"" + std::string("s3cr3t \\\"quoted\\\" back\\\\slash 100% \\$HOME \xC3\xA9t\xC3\xA9 0123456789ABCDEF") + "\"\n");
-    write(dir.path + "/config.json", "{\"port\": 5432, \"mode\": \"production\"}");
-    write(dir.path + "/p.yaml",
+    write(dir.path() + "/config.json", "{\"port\": 5432, \"mode\": \"production\"}");
+    write(dir.path() + "/p.yaml",
           "preflight: 1\n"
           "pack: local\n"
           "env_files: [.env]\n"
@@ -129,7 +129,7 @@ TEST_CASE("a pack of host-local kinds gives the right verdict, and secrets appea
           "  - id: envfile\n    kind: file\n    path: .env\n    not_contains: [\"PASSWORD\"]\n");
     for (const char* format : {"text", "json", "markdown", "junit"}) {
         CAPTURE(format);
-        Ran ran = run_preflight(std::string("run p.yaml -f ") + format + " -o r.json -o r.md -o r.xml", dir.path);
+        Ran ran = run_preflight(std::string("run p.yaml -f ") + format + " -o r.json -o r.md -o r.xml", dir.path());
         CHECK(ran.status == 1);
         for (const std::string& out : {ran.out, ran.err}) {
             CHECK(out.find(long_secret) == std::string::npos);
@@ -140,7 +140,7 @@ TEST_CASE("a pack of host-local kinds gives the right verdict, and secrets appea
         if (std::string(format) == "json") CHECK(ran.out.find("\u20269F3A12BC") != std::string::npos);
     }
     for (const char* report : {"r.json", "r.md", "r.xml"}) {
-        std::ifstream in(dir.path + "/" + report);
+        std::ifstream in(dir.path() + "/" + report);
         std::stringstream s;
         s << in.rdbuf();
         CHECK(s.str().find("s3cr3t") == std::string::npos);
