@@ -1,0 +1,39 @@
+// Maps format names and report file extensions to renderers.
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+
+#include "reports/renderers.hpp"
+
+namespace preflight {
+
+std::optional<ReportFormat> format_from_name(const std::string& name) {
+    if (name == "text") return ReportFormat::text;
+    if (name == "json") return ReportFormat::json;
+    if (name == "markdown") return ReportFormat::markdown;
+    if (name == "junit") return ReportFormat::junit;
+    return std::nullopt;
+}
+
+std::optional<ReportFormat> format_from_path(const std::string& path) {
+    std::string extension = std::filesystem::path(path).extension().string();
+    std::transform(extension.begin(), extension.end(), extension.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (extension == ".txt") return ReportFormat::text;
+    if (extension == ".json") return ReportFormat::json;
+    if (extension == ".md") return ReportFormat::markdown;
+    if (extension == ".xml") return ReportFormat::junit;
+    return std::nullopt;
+}
+
+std::string render(ReportFormat format, const RedactedReport& report, const RenderOptions& options) {
+    switch (format) {
+        case ReportFormat::text: return render_text(report, options);
+        case ReportFormat::json: return render_json(report);
+        case ReportFormat::markdown: return render_markdown(report);
+        case ReportFormat::junit: return render_junit(report);
+    }
+    return render_text(report, options);
+}
+
+}  // namespace preflight

@@ -1,0 +1,55 @@
+// The Markdown record parsed by a GitHub Flavored Markdown implementation (cmark-gfm, when it is
+// installed): hostile text stays inside its table cell and remedies stay one code block.
+#include <doctest/doctest.h>
+#include <sys/wait.h>
+
+#include <cstdlib>
+
+#include "reports/renderers.hpp"
+#include "tests/reports/fixture.hpp"
+#include "tests/reports/xmllint.hpp"
+
+namespace preflight {
+namespace {
+
+bool have_cmark_gfm() { return std::system("command -v cmark-gfm >/dev/null 2>&1") == 0; }
+
+std::string to_html(const std::string& markdown) {
+    testing::ScratchDir dir;
+    std::ofstream(dir / "report.md", std::ios::binary) << markdown;
+    const std::string command = "cmark-gfm --unsafe -e table -e strikethrough " +
+                                testing::shell_quoted(dir / "report.md") + " >" +
+                                testing::shell_quoted(dir / "report.html");
+    const int status = std::system(command.c_str());
+    REQUIRE(WIFEXITED(status));
+    REQUIRE(WEXITSTATUS(status) == 0);
+    return testing::read_file(dir / "report.html");
+}
+
+TEST_CASE("GFM keeps hostile text inside its table cell and remedies in one code block") {
+    if (!have_cmark_gfm()) {
+        MESSAGE("cmark-gfm is not installed (apt-get install cmark-gfm); Markdown parsing not checked");
+        return;
+    }
+    Report report = testing::fixture_report();
+    auto check = testing::make_check("nasty", "Title | with\nnewline `and` <b>& *em* ~~s~~ <!-- c", "command",
+                                     Severity::critical, Status::fail, "a|b <tag> & ]]> `tick` \\* x\nsecond | line", 7);
+    check.remedy = "```sh\nrm -rf ````/tmp````\n```\n";
+    report.checks.push_back(check);
+    const std::string html = to_html(render_markdown(Redactor({}).redact(report)));
+
+    CHECK(html.find("<td><code>nasty</code></td>\n"
+                    "<td>Title | with<br>newline `and` &lt;b&gt;&amp; *em* ~~s~~ &lt;!-- c</td>\n"
+                    "<td>critical</td>\n"
+                    "<td>\xE2\x9D\x8C fail</td>\n"
+                    "<td>a|b &lt;tag&gt; &amp; ]]&gt; `tick` \\* x<br>second | line</td>\n"
+                    "</tr>") != std::string::npos);
+    CHECK(html.find("<p><strong>Remedy:</strong></p>\n<pre><code>```sh\nrm -rf ````/tmp````\n```\n</code></pre>") !=
+          std::string::npos);
+    CHECK(html.find("<del>") == std::string::npos);
+    CHECK(html.find("<em>em</em>") == std::string::npos);
+    CHECK(html.find("<!-- c") == std::string::npos);
+}
+
+}  // namespace
+}  // namespace preflight
