@@ -143,7 +143,7 @@ int run_command(const std::vector<std::string>& args, std::ostream& out, std::os
             return kExitUsage;
         }
         if (auto problem = check_report_destination(path)) {
-            err << "preflight: cannot write report '" << path << "': " << *problem << "\n";
+            err << "preflight: " << *problem << "; nothing was run\n";
             return kExitUsage;
         }
         outputs.push_back({path, *format});

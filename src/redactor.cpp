@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "reports/markdown.hpp"  // the scan must know every form a renderer gives text
 #include "src/text_forms.hpp"
 
 namespace preflight {
@@ -70,6 +71,7 @@ Redactor::Redactor(std::vector<Secret> secrets) : secrets_(std::move(secrets)) {
             add_form(json_escaped(piece), secret.name);
             add_form(json_escaped_ascii(piece), secret.name);
             add_form(xml_escaped(piece), secret.name);
+            add_form(markdown_escaped(piece), secret.name);
             add_form(url_encoded(piece), secret.name);
             add_form(url_encoded_plus(piece), secret.name);
             for (auto& b64 : base64_cores(piece)) add_form(b64, secret.name);

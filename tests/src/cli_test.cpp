@@ -7,6 +7,7 @@
 #include <sstream>
 #include <sys/wait.h>
 
+#include "src/text_forms.hpp"
 #include "tests/support/file_fixtures.hpp"
 
 namespace fs = std::filesystem;
@@ -98,6 +99,15 @@ TEST_CASE("bad command lines exit 64 with a clear message") {
     CHECK(ran.err == "preflight: unknown format 'yaml' (text, json, markdown, junit)\nRun 'preflight --help' for usage.\n");
 }
 
+TEST_CASE("a report path in a missing directory is refused before any check runs") {
+    preflight::testing::TempDir dir;
+    write(dir.path() + "/p.yaml", "preflight: 1\npack: p\nchecks:\n  - id: a\n    kind: command\n    run: [touch, ran]\n");
+    Ran ran = run_preflight("run p.yaml -o missing/r.json", dir.path());
+    CHECK(ran.status == 64);
+    CHECK(ran.err == "preflight: cannot write report \"missing/r.json\": directory \"missing\" does not exist; nothing was run\n");
+    CHECK_FALSE(fs::exists(dir.path() + "/ran"));
+}
+
 TEST_CASE("a run that selects zero checks is an invalid pack (65), never a pass") {
     preflight::testing::TempDir dir;
     write(dir.path() + "/p.yaml", "preflight: 1\npack: p\nchecks:\n  - id: a\n    kind: file\n    path: /etc\n");
@@ -138,6 +148,12 @@ TEST_CASE("a pack of host-local kinds gives the right verdict, and secrets appea
             CHECK(out.find("s3cr3t") == std::string::npos);
         }
         if (std::string(format) == "json") CHECK(ran.out.find("\u20269F3A12BC") != std::string::npos);
+        // No escaped or encoded form either.
+        for (const std::string& secret : {long_secret, short_secret}) {
+            for (const std::string& form : {preflight::json_escaped(secret), preflight::xml_escaped(secret),
+                                            preflight::url_encoded(secret), preflight::base64(secret)})
+                CHECK(ran.out.find(form) == std::string::npos);
+        }
     }
     for (const char* report : {"r.json", "r.md", "r.xml"}) {
         std::ifstream in(dir.path() + "/" + report);
