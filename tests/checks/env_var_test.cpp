@@ -284,7 +284,7 @@ TEST_CASE("env_var kind: an unreadable or broken file is an error that never sho
     context.vars["f"] = dir.file("", "");  // the directory itself
     Outcome directory = load({{"name", "X"}, {"file", "${var.f}"}}).check->run(context);
     CHECK(directory.status == Status::error);
-    CHECK(directory.message == "cannot check X: " + context.vars["f"] + ": env file is a directory, not a regular file");
+    CHECK(directory.message == "cannot check X: " + context.vars["f"] + ": cannot read env file: not a regular file (it is a directory)");
 }
 
 TEST_CASE("env_var kind: an unresolved file reference propagates to the engine") {

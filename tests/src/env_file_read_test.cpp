@@ -105,23 +105,23 @@ TEST_CASE("read_env_file: refuses what is not a regular file") {
     ScratchDir dir;
     std::string missing = dir.path("missing.env");
     CHECK(errors_of(read_env_file(missing, nullptr)) ==
-          std::vector<std::string>{missing + ": env file does not exist"});
+          std::vector<std::string>{missing + ": cannot read env file: no such file"});
 
     std::string directory = dir.path("env.d");
     std::filesystem::create_directory(directory);
     CHECK(errors_of(read_env_file(directory, nullptr)) ==
-          std::vector<std::string>{directory + ": env file is a directory, not a regular file"});
+          std::vector<std::string>{directory + ": cannot read env file: not a regular file (it is a directory)"});
 
     // A FIFO without a writer would block a plain open(); this must return at once.
     std::string fifo = dir.path("fifo.env");
     REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
     CHECK(errors_of(read_env_file(fifo, nullptr)) ==
-          std::vector<std::string>{fifo + ": env file is a FIFO, not a regular file"});
+          std::vector<std::string>{fifo + ": cannot read env file: not a regular file (it is a FIFO)"});
 
     ParsedEnvFile zero = read_env_file("/dev/zero", nullptr);
     CHECK(zero.entries.empty());
     CHECK(errors_of(zero) ==
-          std::vector<std::string>{"/dev/zero: env file is a character device, not a regular file"});
+          std::vector<std::string>{"/dev/zero: cannot read env file: not a regular file (it is a character device)"});
 }
 
 TEST_CASE("read_env_file: refuses files over 1 MiB and reads one of exactly 1 MiB") {
@@ -139,7 +139,7 @@ TEST_CASE("read_env_file: refuses files over 1 MiB and reads one of exactly 1 Mi
     ParsedEnvFile refused = read_env_file(too_big, nullptr);
     CHECK(refused.entries.empty());
     CHECK(errors_of(refused) ==
-          std::vector<std::string>{too_big + ": env file is larger than 1 MiB (1048580 bytes)"});
+          std::vector<std::string>{too_big + ": cannot read env file: larger than 1 MiB (1048580 bytes)"});
 }
 
 TEST_CASE("read_env_file: says permission denied for an unreadable file") {
