@@ -189,24 +189,11 @@ private:
         if (anchor != YAML::NullAnchor) throw Refused{mark, "YAML anchor", kNoAnchors};
     }
 
-    // yaml-cpp 0.7 accepts a quoted scalar that runs to the end of the file.
     void check_quote_terminated(const YAML::Mark& mark) const {
-        if (mark.pos < 0 || static_cast<std::size_t>(mark.pos) >= text_.size()) return;
-        char quote = text_[mark.pos];
-        if (quote != '"' && quote != '\'') return;
-        for (std::size_t i = mark.pos + 1; i < text_.size(); ++i) {
-            if (quote == '"' && text_[i] == '\\') {
-                ++i;
-            } else if (text_[i] == quote) {
-                if (quote == '\'' && i + 1 < text_.size() && text_[i + 1] == '\'') {
-                    ++i;
-                    continue;
-                }
-                return;
-            }
+        if (char quote = unterminated_quote_at(text_, mark.pos)) {
+            std::string style = quote == '"' ? "double" : "single";
+            throw Refused{mark, "unterminated " + style + "-quoted string", ""};
         }
-        std::string style = quote == '"' ? "double" : "single";
-        throw Refused{mark, "unterminated " + style + "-quoted string", ""};
     }
 
     void open(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,

@@ -28,6 +28,24 @@ std::string YamlNode::describe() const {
     return "null";
 }
 
+char unterminated_quote_at(std::string_view text, long pos) {
+    if (pos < 0 || static_cast<size_t>(pos) >= text.size()) return 0;
+    char quote = text[pos];
+    if (quote != '"' && quote != '\'') return 0;
+    for (size_t i = pos + 1; i < text.size(); ++i) {
+        if (quote == '"' && text[i] == '\\') {
+            ++i;
+        } else if (text[i] == quote) {
+            if (quote == '\'' && i + 1 < text.size() && text[i + 1] == '\'') {
+                ++i;
+                continue;
+            }
+            return 0;
+        }
+    }
+    return quote;
+}
+
 namespace {
 
 class TreeBuilder : public YAML::EventHandler {
@@ -103,24 +121,10 @@ private:
     void check_anchor(const YAML::Mark& mark, YAML::anchor_t anchor) {
         if (anchor != YAML::NullAnchor) anchor_error(mark);
     }
-    // yaml-cpp 0.7 accepts a double-quoted scalar that runs to the end of the file.
     void check_quote_terminated(const YAML::Mark& mark) {
-        if (mark.pos < 0 || static_cast<size_t>(mark.pos) >= text_.size()) return;
-        char quote = text_[mark.pos];
-        if (quote != '"' && quote != '\'') return;
-        for (size_t i = mark.pos + 1; i < text_.size(); ++i) {
-            if (quote == '"' && text_[i] == '\\') {
-                ++i;
-            } else if (text_[i] == quote) {
-                if (quote == '\'' && i + 1 < text_.size() && text_[i + 1] == '\'') {
-                    ++i;
-                    continue;
-                }
-                return;
-            }
-        }
-        error(mark, std::string("unterminated ") + (quote == '"' ? "double" : "single") +
-                        "-quoted string: add the closing " + quote);
+        if (char quote = unterminated_quote_at(text_, mark.pos))
+            error(mark, std::string("unterminated ") + (quote == '"' ? "double" : "single") +
+                            "-quoted string: add the closing " + quote);
     }
 
     void open(const YAML::Mark& mark, YamlNode::Type type) {

@@ -29,6 +29,11 @@ struct YamlNode {
     std::string describe() const;
 };
 
+/// The quote character (' or ") of a quoted scalar starting at `pos` that is never closed; 0
+/// when `pos` starts no quoted scalar or the scalar is closed. yaml-cpp 0.7 accepts a quoted
+/// scalar that runs to the end of the file, swallowing the rest of it.
+char unterminated_quote_at(std::string_view text, long pos);
+
 /// Parses `text` (from `file`) into `root`, adding every problem found to `diagnostics`, each
 /// located FILE:LINE:COL. Returns false only when the text is not YAML at all (no usable tree);
 /// strictness errors (aliases, duplicate keys, ...) are reported but the tree is still built so
