@@ -1,5 +1,6 @@
 #include "src/host/files.hpp"
 
+#include <algorithm>
 #include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
@@ -225,10 +226,14 @@ std::optional<std::string> read_text_file(const std::string& path, std::size_t m
         return std::nullopt;
     }
 
-    // Read one byte past the cap: the file may have grown since fstat.
-    std::string text(max_bytes + 1, '\0');
+    // Sized from fstat, plus one byte to notice growth; read at most one byte past the cap.
+    std::string text(static_cast<std::size_t>(info.st_size) + 1, '\0');
     std::size_t used = 0;
-    while (used < text.size()) {
+    while (true) {
+        if (used == text.size()) {
+            if (text.size() > max_bytes) break;
+            text.resize(std::min(text.size() * 2, max_bytes + 1));
+        }
         ssize_t got = ::read(fd.get(), text.data() + used, text.size() - used);
         if (got < 0 && errno == EINTR) continue;
         if (got < 0) {
