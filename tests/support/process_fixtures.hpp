@@ -13,36 +13,13 @@
 #include <string>
 #include <thread>
 
+#include "tests/support/file_fixtures.hpp"
+
 namespace preflight::testing {
 
-/// A fresh directory under the system temp dir, removed with its content on destruction.
-class ScratchDir {
+/// A TempDir (tests/support/file_fixtures.hpp) that also writes scripts and reads files back.
+class ScratchDir : public TempDir {
 public:
-    ScratchDir() {
-        std::string pattern = (std::filesystem::temp_directory_path() / "preflight-proc-XXXXXX").string();
-        if (!::mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
-        path_ = pattern;
-    }
-    ~ScratchDir() {
-        std::error_code ignored;
-        std::filesystem::remove_all(path_, ignored);
-    }
-    ScratchDir(const ScratchDir&) = delete;
-    ScratchDir& operator=(const ScratchDir&) = delete;
-
-    const std::string& path() const { return path_; }
-    std::string file(const std::string& name) const { return path_ + "/" + name; }
-
-    /// Writes `name` with `text` and the given mode; returns its path.
-    std::string write(const std::string& name, const std::string& text, unsigned mode = 0644) const {
-        std::string target = file(name);
-        {
-            std::ofstream out(target, std::ios::binary | std::ios::trunc);
-            out << text;
-        }
-        ::chmod(target.c_str(), static_cast<mode_t>(mode));
-        return target;
-    }
     /// Writes an executable /bin/sh script `name` with `body`; returns its path.
     std::string script(const std::string& name, const std::string& body) const {
         return write(name, "#!/bin/sh\n" + body + "\n", 0755);
@@ -54,9 +31,6 @@ public:
         text << in.rdbuf();
         return text.str();
     }
-
-private:
-    std::string path_;
 };
 
 /// True when no process of group `pgid` exists any more.
