@@ -36,7 +36,51 @@ std::string seconds_text(double seconds) {
 struct Shared {
     std::mutex mutex;
     std::condition_variable changed;
-    std::map<size_t, Outcome> finished;
+    std::vector<std::pair<size_t, Outcome>> finished;
+};
+
+// The `needs` edges by position, and the order in which ready checks are started: the heads of
+// the longest chains first (a chain's checks run one after another, so it sets the run's
+// length), then pack order.
+struct NeedsGraph {
+    std::vector<std::vector<size_t>> needs, needed_by;
+    std::vector<size_t> rank;  // position in the start order
+
+    NeedsGraph(const RulePack& pack, const std::map<std::string, size_t>& index) {
+        const size_t n = pack.checks.size();
+        needs.resize(n);
+        needed_by.resize(n);
+        for (size_t i = 0; i < n; ++i)
+            for (const auto& need : pack.checks[i].needs)
+                if (auto it = index.find(need); it != index.end()) {
+                    needs[i].push_back(it->second);
+                    needed_by[it->second].push_back(i);
+                }
+        // chain[i]: checks on the longest path from i through what needs it, computed from the
+        // checks nothing needs towards their needs (the loader refuses cycles; a check on one
+        // keeps 0 and sorts last).
+        std::vector<size_t> chain(n, 0), waiting_for(n), ready;
+        for (size_t i = 0; i < n; ++i) {
+            waiting_for[i] = needed_by[i].size();
+            if (waiting_for[i] == 0) {
+                chain[i] = 1;
+                ready.push_back(i);
+            }
+        }
+        while (!ready.empty()) {
+            size_t i = ready.back();
+            ready.pop_back();
+            for (size_t need : needs[i]) {
+                chain[need] = std::max(chain[need], chain[i] + 1);
+                if (--waiting_for[need] == 0) ready.push_back(need);
+            }
+        }
+        std::vector<size_t> order(n);
+        for (size_t i = 0; i < n; ++i) order[i] = i;
+        std::stable_sort(order.begin(), order.end(), [&](size_t x, size_t y) { return chain[x] > chain[y]; });
+        rank.resize(n);
+        for (size_t position = 0; position < n; ++position) rank[order[position]] = position;
+    }
 };
 
 }  // namespace
@@ -101,8 +145,13 @@ EngineResult run_checks(const RulePack& pack, const std::vector<std::string>& de
         r.severity = c.severity;
         r.why = c.why;
     }
+    const NeedsGraph graph(pack, index);
     enum class State { waiting, running, done };
     std::vector<State> state(n, State::waiting);
+    std::vector<size_t> unfinished_needs(n);
+    for (size_t i = 0; i < n; ++i) unfinished_needs[i] = graph.needs[i].size();
+    std::set<std::pair<size_t, size_t>> ready;  // (rank, check)
+    std::set<size_t> running;
     std::vector<Clock::time_point> started(n), deadline(n);
     auto shared = std::make_shared<Shared>();
     const Clock::time_point run_start = Clock::now();
@@ -111,42 +160,64 @@ EngineResult run_checks(const RulePack& pack, const std::vector<std::string>& de
         has_run_deadline ? run_start + std::chrono::duration_cast<Clock::duration>(
                                            std::chrono::duration<double>(*options.deadline_seconds))
                          : Clock::time_point::max();
-    size_t running = 0;
     const size_t jobs = static_cast<size_t>(std::max(1, options.jobs));
+    size_t done = 0;
+    bool settle_dependents = true;  // off when the run stops: every unfinished check ends the same way
 
-    auto finish = [&](size_t i, Outcome outcome) {
-        CheckResult& r = result.results[i];
-        r.status = outcome.status;
-        r.message = std::move(outcome.message);
-        r.observed = std::move(outcome.observed);
-        r.expected = std::move(outcome.expected);
-        if (r.status != Status::pass) {
-            const CheckDecl& c = pack.checks[i];
-            if (c.remedy) {
-                try {
-                    r.remedy = c.remedy->resolve(*environment);
-                } catch (const std::exception&) {
-                    r.remedy = c.remedy->source();  // names only: the references as written
+    // Records the outcome, then settles what was waiting for this check: once all its needs are
+    // done, a check is skipped (a need did not pass) or becomes ready. Each edge is visited once.
+    auto finish = [&](size_t first, Outcome first_outcome) {
+        std::vector<std::pair<size_t, Outcome>> work;
+        work.emplace_back(first, std::move(first_outcome));
+        while (!work.empty()) {
+            auto [i, outcome] = std::move(work.back());
+            work.pop_back();
+            if (state[i] == State::done) continue;
+            CheckResult& r = result.results[i];
+            r.status = outcome.status;
+            r.message = std::move(outcome.message);
+            r.observed = std::move(outcome.observed);
+            r.expected = std::move(outcome.expected);
+            if (r.status != Status::pass) {
+                const CheckDecl& c = pack.checks[i];
+                if (c.remedy) {
+                    try {
+                        r.remedy = c.remedy->resolve(*environment);
+                    } catch (const std::exception&) {
+                        r.remedy = c.remedy->source();  // names only: the references as written
+                    }
                 }
+                if (!outcome.generated_remedy.empty())
+                    r.remedy += (r.remedy.empty() ? "" : "\n") + outcome.generated_remedy;
             }
-            if (!outcome.generated_remedy.empty())
-                r.remedy += (r.remedy.empty() ? "" : "\n") + outcome.generated_remedy;
+            if (state[i] == State::running) {
+                running.erase(i);
+                r.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started[i]).count();
+            }
+            ready.erase({graph.rank[i], i});
+            state[i] = State::done;
+            ++done;
+            if (!settle_dependents) continue;
+            for (size_t k : graph.needed_by[i]) {
+                if (--unfinished_needs[k] != 0 || state[k] != State::waiting) continue;
+                std::optional<std::string> blocker;
+                for (size_t j : graph.needs[k])
+                    if (result.results[j].status != Status::pass) {
+                        blocker = "needs " + pack.checks[j].id + ", which did not pass (" +
+                                  std::string(to_string(result.results[j].status)) + ")";
+                        break;
+                    }
+                if (blocker) work.emplace_back(k, Outcome{Status::skip, *blocker, nullptr, nullptr, {}});
+                else ready.insert({graph.rank[k], k});
+            }
         }
-        if (state[i] == State::running) {
-            --running;
-            r.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started[i]).count();
-        }
-        state[i] = State::done;
     };
-    for (size_t i = 0; i < n; ++i)
-        if (!deselected[i].empty()) {
-            finish(i, Outcome{Status::skip, deselected[i], nullptr, nullptr, {}});
-        }
 
     auto start = [&](size_t i) {
         const CheckDecl& c = pack.checks[i];
+        ready.erase({graph.rank[i], i});
         state[i] = State::running;
-        ++running;
+        running.insert(i);
         started[i] = Clock::now();
         auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
             std::chrono::duration<double>(c.timeout_seconds));
@@ -166,75 +237,57 @@ EngineResult run_checks(const RulePack& pack, const std::vector<std::string>& de
                 outcome = Outcome::error("internal error in the check");
             }
             std::lock_guard lock(shared->mutex);
-            shared->finished.emplace(i, std::move(outcome));
+            shared->finished.emplace_back(i, std::move(outcome));
             shared->changed.notify_all();
         }).detach();
     };
 
-    auto need_blocker = [&](size_t i) -> std::optional<std::string> {
-        for (const auto& need : pack.checks[i].needs) {
-            auto it = index.find(need);
-            if (it == index.end()) continue;
-            size_t j = it->second;
-            if (state[j] != State::done) return std::string();  // not yet known
-            if (result.results[j].status != Status::pass)
-                return "needs " + need + ", which did not pass (" + std::string(to_string(result.results[j].status)) + ")";
-        }
-        return std::nullopt;
-    };
+    for (size_t i = 0; i < n; ++i)
+        if (unfinished_needs[i] == 0 && deselected[i].empty() && state[i] == State::waiting)
+            ready.insert({graph.rank[i], i});
+    for (size_t i = 0; i < n; ++i)
+        if (!deselected[i].empty()) finish(i, Outcome{Status::skip, deselected[i], nullptr, nullptr, {}});
 
     std::unique_lock lock(shared->mutex);
-    while (true) {
-        // Collect what finished.
-        for (auto& [i, outcome] : shared->finished)
+    while (done < n) {
+        std::vector<std::pair<size_t, Outcome>> finished;
+        finished.swap(shared->finished);
+        for (auto& [i, outcome] : finished)
             if (state[i] == State::running) finish(i, std::move(outcome));
-        shared->finished.clear();
         // Time out what ran too long; the thread is abandoned.
         const Clock::time_point now = Clock::now();
-        for (size_t i = 0; i < n; ++i) {
-            if (state[i] == State::running && now >= deadline[i]) {
-                bool by_run = has_run_deadline && deadline[i] == run_deadline;
-                std::string limit = by_run ? "the run deadline (" + seconds_text(*options.deadline_seconds) + ")"
-                                           : "its timeout (" + seconds_text(pack.checks[i].timeout_seconds) + ")";
-                finish(i, Outcome::error("timed out: did not finish within " + limit));
-                result.abandoned = true;
-                if (by_run) result.incomplete = true;
-            }
+        const bool interrupted = options.interrupted && options.interrupted->load();
+        const bool stopping = now >= run_deadline || interrupted;
+        if (stopping) settle_dependents = false;
+        for (size_t i : std::vector<size_t>(running.begin(), running.end())) {
+            if (now < deadline[i]) continue;
+            bool by_run = has_run_deadline && deadline[i] == run_deadline;
+            std::string limit = by_run ? "the run deadline (" + seconds_text(*options.deadline_seconds) + ")"
+                                       : "its timeout (" + seconds_text(pack.checks[i].timeout_seconds) + ")";
+            finish(i, Outcome::error("timed out: did not finish within " + limit));
+            result.abandoned = true;
+            if (by_run) result.incomplete = true;
         }
-        bool stop = now >= run_deadline ||
-                    (options.interrupted && options.interrupted->load());
-        // Skip what cannot run, start what can.
-        bool progressed = true;
-        while (progressed && !stop) {
-            progressed = false;
-            for (size_t i = 0; i < n; ++i) {
-                if (state[i] != State::waiting) continue;
-                auto blocker = need_blocker(i);
-                if (blocker && !blocker->empty()) {
-                    finish(i, Outcome{Status::skip, *blocker, nullptr, nullptr, {}});
-                    progressed = true;
-                } else if (!blocker && running < jobs) {
-                    start(i);
-                    progressed = true;
-                }
-            }
-        }
-        if (stop) {
-            std::string reason = options.interrupted && options.interrupted->load()
-                                     ? "not finished: the run was interrupted"
-                                     : "not finished: the run deadline (" + seconds_text(*options.deadline_seconds) +
-                                           ") was reached";
-            for (size_t i = 0; i < n; ++i) {
-                if (state[i] == State::done) continue;
-                if (state[i] == State::running) result.abandoned = true;
-                finish(i, Outcome::error(reason));
-            }
+        if (stopping) {
+            std::string reason = interrupted ? "not finished: the run was interrupted"
+                                             : "not finished: the run deadline (" +
+                                                   seconds_text(*options.deadline_seconds) + ") was reached";
+            if (!running.empty()) result.abandoned = true;
+            for (size_t i = 0; i < n; ++i) finish(i, Outcome::error(reason));
             result.incomplete = true;
+            break;
         }
-        if (std::all_of(state.begin(), state.end(), [](State s) { return s == State::done; })) break;
+        while (running.size() < jobs && !ready.empty()) start(ready.begin()->second);
+        if (running.empty() && ready.empty() && done < n) {
+            // Only checks on a `needs` cycle are left (the loader refuses them): never wait forever.
+            settle_dependents = false;
+            for (size_t i = 0; i < n; ++i)
+                finish(i, Outcome::error("its needs form a cycle, so it cannot run"));
+            break;
+        }
+        if (done == n) break;
         Clock::time_point wake = now + std::chrono::milliseconds(100);
-        for (size_t i = 0; i < n; ++i)
-            if (state[i] == State::running) wake = std::min(wake, deadline[i]);
+        for (size_t i : running) wake = std::min(wake, deadline[i]);
         wake = std::min(wake, run_deadline);
         if (shared->finished.empty()) shared->changed.wait_until(lock, wake);
     }

@@ -86,12 +86,37 @@ TEST_CASE("checks run after what they need, and a failed need skips its dependan
     f.add("d", Status::fail);
     f.add("e", Status::pass, {"d"});
     auto result = f.run(1);
-    // With one job, ready checks start in pack order.
-    CHECK(f.recorder->order == std::vector<std::string>{"a", "b", "c", "d"});
+    // With one job: the head of the longest chain first, then the longer chain (d, with e behind
+    // it, before c), and pack order between equals (b before d).
+    CHECK(f.recorder->order == std::vector<std::string>{"a", "b", "d", "c"});
     CHECK(result.results[0].status == Status::pass);
     CHECK(result.results[3].status == Status::fail);
     CHECK(result.results[4].status == Status::skip);
     CHECK(result.results[4].message == "needs d, which did not pass (fail)");
+}
+
+TEST_CASE("the heads of the longest needs chains start first, then pack order") {
+    Fixture f;
+    f.add("solo-1", Status::pass);
+    f.add("solo-2", Status::pass);
+    f.add("tail", Status::pass, {"middle"});
+    f.add("middle", Status::pass, {"head"});
+    f.add("head", Status::pass);
+    f.run(1);
+    CHECK(f.recorder->order == std::vector<std::string>{"head", "middle", "solo-1", "solo-2", "tail"});
+}
+
+TEST_CASE("a failed need skips the whole chain behind it, each naming its own need") {
+    Fixture f;
+    f.add("root", Status::error);
+    f.add("child", Status::pass, {"root"});
+    f.add("grandchild", Status::pass, {"child", "other"});
+    f.add("other", Status::pass);
+    auto result = f.run(2);
+    CHECK(f.recorder->order.size() == 2);
+    CHECK(result.results[1].message == "needs root, which did not pass (error)");
+    CHECK(result.results[2].message == "needs child, which did not pass (skip)");
+    CHECK(result.results[3].status == Status::pass);
 }
 
 TEST_CASE("a check that throws becomes error and the others still run") {
