@@ -1,9 +1,11 @@
 // `preflight run`: load, select, run, judge, redact, render, guard, write.
 #include <boost/program_options.hpp>
+#include <atomic>
 #include <csignal>
 #include <cstdlib>
 #include <ctime>
 #include <iostream>
+#include <memory>
 #include <pwd.h>
 #include <thread>
 #include <unistd.h>
@@ -12,6 +14,7 @@
 #include "reports/report_writer.hpp"
 #include "src/cli.hpp"
 #include "src/engine.hpp"
+#include "src/field_reader.hpp"
 #include "src/host/gpg.hpp"
 #include "src/host/pg.hpp"
 #include "src/host/process.hpp"
@@ -112,7 +115,8 @@ int parse_options(const std::vector<std::string>& args, RunOptions& o, std::ostr
     if (o.rules.empty()) return fail("'run' needs at least one rule file or directory");
     if (vm.count("jobs") && o.jobs < 1) return fail("--jobs must be at least 1");
     if (vm.count("deadline")) {
-        if (!(deadline > 0)) return fail("--deadline must be a positive number of seconds");
+        if (!(deadline >= kMinDurationSeconds && deadline <= kMaxDurationSeconds))
+            return fail("--deadline must be a number of seconds from 0.001 to 86400 (24h)");
         o.deadline = deadline;
     }
     for (const auto& v : o.vars)
@@ -165,8 +169,20 @@ int run_command(const std::vector<std::string>& args, std::ostream& out, std::os
         return kExitInvalidPack;
     }
 
-    // GnuPG's engine start-up is slow; begin it while the environment is read.
-    std::thread gpgme_warmup(host::initialise_gpgme);
+    // GPGME's engine start-up runs five processes; when a GnuPG check is selected, begin it now
+    // so that it overlaps reading the environment and the checks that run before it.
+    // Detached: a gpg that hangs must not hold the run; leaving while it is busy takes the same
+    // path as leaving with an abandoned check.
+    auto gpgme_busy = std::make_shared<std::atomic<bool>>(false);
+    for (size_t i = 0; i < pack.checks.size(); ++i)
+        if (pack.checks[i].kind == "gpg_key" && (*deselected)[i].empty()) {
+            gpgme_busy->store(true);
+            std::thread([gpgme_busy] {
+                host::warm_up_gpgme();
+                gpgme_busy->store(false);
+            }).detach();
+            break;
+        }
 
     SecretRegistry secrets;
     RunInputs inputs;
@@ -190,10 +206,10 @@ int run_command(const std::vector<std::string>& args, std::ostream& out, std::os
     static host::LibpqConnector postgres;
     static host::GpgmeKeyring gnupg;
     host::Host host{&processes, &postgres, &gnupg};
-    gpgme_warmup.join();
 
     EngineOptions engine_options;
-    engine_options.jobs = o.jobs > 0 ? o.jobs : static_cast<int>(std::max(2u, std::thread::hardware_concurrency()));
+    // Most checks wait on a child process, a socket or gpg, not on the CPU: more jobs than cores overlap them.
+    engine_options.jobs = o.jobs > 0 ? o.jobs : static_cast<int>(std::max(4u, std::thread::hardware_concurrency()));
     engine_options.deadline_seconds = o.deadline;
     engine_options.interrupted = &g_interrupted;
     const std::string started = utc_now();
@@ -258,8 +274,10 @@ int run_command(const std::vector<std::string>& args, std::ostream& out, std::os
     }
     out << rendered[0].second;
     out.flush();
-    if (ran.abandoned) {
-        // A hung check's thread cannot be joined; leave without running destructors under it.
+    if (ran.abandoned || gpgme_busy->load()) {
+        // A hung check's thread cannot be joined; leave without running destructors under it,
+        // and without leaving its child processes running.
+        host::kill_running_process_groups();
         std::cerr.flush();
         std::_Exit(code);
     }

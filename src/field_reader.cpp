@@ -48,12 +48,18 @@ std::optional<double> parse_duration(const std::string& text) {
     static const std::regex form("([0-9]+(\\.[0-9]+)?)(ms|s|m|h)?");
     std::smatch m;
     if (!std::regex_match(text, m, form)) return std::nullopt;
-    double value = std::stod(m[1].str());
+    double value = 0;
+    try {
+        value = std::stod(m[1].str());
+    } catch (const std::exception&) {  // out of range: hundreds of digits
+        return std::nullopt;
+    }
     std::string unit = m[3].str();
     if (unit == "ms") value /= 1000.0;
     if (unit == "m") value *= 60.0;
     if (unit == "h") value *= 3600.0;
-    if (value <= 0) return std::nullopt;
+    // Bounded so that deadlines computed from it neither overflow nor round to zero.
+    if (!(value >= kMinDurationSeconds && value <= kMaxDurationSeconds)) return std::nullopt;
     return value;
 }
 
@@ -153,7 +159,7 @@ std::optional<FieldValue> read_field(const FieldSpec& spec, const YamlNode& node
             std::optional<double> seconds;
             if (node.is_scalar() && !node.is_null()) seconds = parse_duration(node.value);
             if (seconds) return FieldValue{*seconds};
-            diagnostics.error(node.where, expected(field, "a positive duration such as 10, 2.5s, 500ms or 2m", node));
+            diagnostics.error(node.where, expected(field, "a duration from 1ms to 24h such as 10, 2.5s, 500ms or 2m", node));
             return std::nullopt;
         }
         case FieldType::choice: {

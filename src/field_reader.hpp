@@ -22,7 +22,11 @@ std::optional<std::string> read_string(const std::string& field, const YamlNode&
 /// YAML's core schema says so; quoted scalars are always strings.
 nlohmann::json yaml_to_json(const YamlNode& node);
 
-/// Seconds from 10, 2.5, "10s", "500ms", "2m"; nullopt when malformed or not positive.
+/// Bounds of a duration field (and of --deadline): 1 ms to 24 h.
+inline constexpr double kMinDurationSeconds = 0.001;
+inline constexpr double kMaxDurationSeconds = 86400;
+
+/// Seconds from 10, 2.5, "10s", "500ms", "2m"; nullopt when malformed or outside 1 ms..24 h.
 std::optional<double> parse_duration(const std::string& text);
 
 }  // namespace preflight

@@ -5,8 +5,11 @@
 #include <clocale>
 #include <cstdio>
 #include <cstdlib>
+#include <map>
 #include <mutex>
 #include <random>
+#include <optional>
+#include <tuple>
 
 #include "src/host/gpg_homedir.hpp"
 #include "src/host/gpgme_session.hpp"
@@ -28,6 +31,15 @@ void initialise_gpgme() {
         gpgme_set_locale(nullptr, LC_MESSAGES, std::setlocale(LC_MESSAGES, nullptr));
     });
     if (!failure.empty()) throw GpgError(failure);
+}
+
+void warm_up_gpgme() noexcept {
+    try {
+        initialise_gpgme();
+        gpgme_engine_info_t engines = nullptr;
+        (void)gpgme_get_engine_info(&engines);
+    } catch (...) {
+    }
 }
 
 namespace {
@@ -131,16 +143,64 @@ std::string random_bytes(std::size_t count) {
     return bytes;
 }
 
+// The keys gpg lists for `fingerprint` in `homedir`. Public keys are listed in a private copy of
+// the keyring: even to read, gpg takes a dotlock in the homedir and may rewrite trustdb.gpg
+// (automatic trustdb check), and GPGME cannot pass --lock-never or --no-auto-check-trustdb.
+// Whether a secret key is present only the homedir's own gpg-agent can tell.
+std::vector<GpgmeKey> list_in_homedir(const std::string& gpg_binary, const std::string& homedir,
+                                      const std::string& fingerprint, bool with_secret,
+                                      std::chrono::steady_clock::time_point deadline) {
+    std::optional<PrivateGpgHome> copy;
+    if (!with_secret) copy.emplace(homedir);
+    GpgmeSession session(gpg_binary, copy ? copy->path() : homedir, homedir);
+    gpgme_keylist_mode_t mode = GPGME_KEYLIST_MODE_LOCAL;
+    if (with_secret) mode |= GPGME_KEYLIST_MODE_WITH_SECRET;
+    if (gpgme_error_t error = gpgme_set_keylist_mode(session.context(), mode))
+        throw GpgError("GPGME refused the key listing mode: " + gpgme_error_text(error));
+    return list_keys(session, homedir, fingerprint, deadline);
+}
+
 }  // namespace
 
-GpgmeKeyring::GpgmeKeyring() {
+struct GpgmeKeyring::Cache {
+    using ListingKey = std::tuple<std::string, std::string, bool>;  // homedir, fingerprint, secret
+    using Listing = std::shared_ptr<const std::vector<GpgmeKey>>;
+
+    std::mutex mutex;
+    std::map<ListingKey, Listing> listings;
+
+    Listing find(const ListingKey& key) {
+        std::lock_guard lock(mutex);
+        auto it = listings.find(key);
+        return it == listings.end() ? nullptr : it->second;
+    }
+
+    Listing keep(const ListingKey& key, std::vector<GpgmeKey> keys) {
+        std::lock_guard lock(mutex);
+        // Two threads may have listed at once; the first answer stays, so every caller sees one.
+        return listings.emplace(key, std::make_shared<const std::vector<GpgmeKey>>(std::move(keys)))
+            .first->second;
+    }
+
+    Listing listing(const std::string& gpg_binary, const std::string& homedir, const std::string& fingerprint,
+                    bool with_secret, std::chrono::steady_clock::time_point deadline) {
+        ListingKey key{homedir, fingerprint, with_secret};
+        if (Listing known = find(key)) return known;
+        return keep(key, list_in_homedir(gpg_binary, homedir, fingerprint, with_secret, deadline));
+    }
+};
+
+GpgmeKeyring::GpgmeKeyring() : cache_(std::make_unique<Cache>()) {
     if (const char* binary = std::getenv("PREFLIGHT_GPG_BINARY"); binary && *binary) gpg_binary_ = binary;
     initialise_gpgme();
 }
 
-GpgmeKeyring::GpgmeKeyring(std::string gpg_binary) : gpg_binary_(std::move(gpg_binary)) {
+GpgmeKeyring::GpgmeKeyring(std::string gpg_binary)
+    : gpg_binary_(std::move(gpg_binary)), cache_(std::make_unique<Cache>()) {
     initialise_gpgme();
 }
+
+GpgmeKeyring::~GpgmeKeyring() = default;
 
 GpgKeyFacts GpgmeKeyring::lookup(const std::string& homedir, const std::string& fingerprint,
                                  std::chrono::steady_clock::time_point deadline,
@@ -150,17 +210,12 @@ GpgKeyFacts GpgmeKeyring::lookup(const std::string& homedir, const std::string& 
     facts.homedir = usable_gpg_homedir(homedir);
     if (check_secret) require_agent_socket_fits(facts.homedir);
 
-    GpgmeSession session(gpg_binary_, facts.homedir);
-    gpgme_keylist_mode_t mode = GPGME_KEYLIST_MODE_LOCAL;
-    if (check_secret) mode |= GPGME_KEYLIST_MODE_WITH_SECRET;
-    if (gpgme_error_t error = gpgme_set_keylist_mode(session.context(), mode))
-        throw GpgError("GPGME refused the key listing mode: " + gpgme_error_text(error));
-    auto keys = list_keys(session, facts.homedir, fingerprint, deadline);
-    if (gpgme_key_t key = find_primary(keys, fingerprint)) {
+    auto keys = cache_->listing(gpg_binary_, facts.homedir, fingerprint, check_secret, deadline);
+    if (gpgme_key_t key = find_primary(*keys, fingerprint)) {
         fill_key_facts(key, check_secret, facts);
         return facts;
     }
-    for (const auto& key : keys)
+    for (const auto& key : *keys)
         for (gpgme_subkey_t subkey = key->subkeys; subkey; subkey = subkey->next)
             if (upper(subkey->fpr) == fingerprint) facts.subkey_of = upper(key->subkeys->fpr);
     return facts;
@@ -169,24 +224,25 @@ GpgKeyFacts GpgmeKeyring::lookup(const std::string& homedir, const std::string& 
 GpgProbeFacts GpgmeKeyring::encrypt_probe(const std::string& homedir, const std::string& fingerprint,
                                           std::chrono::steady_clock::time_point deadline) const {
     std::string used = usable_gpg_homedir(homedir);
-    // The buffers outlive the session: cancelling a pending operation may still touch them.
+    // The buffers outlive the session: a context may still refer to them until it is released.
     std::string plaintext = random_bytes(64);
     GpgmeData plain = memory_data(&plaintext);
     GpgmeData cipher = memory_data(nullptr);
-    GpgmeSession session(gpg_binary_, used);
-    if (gpgme_error_t error = gpgme_set_keylist_mode(session.context(), GPGME_KEYLIST_MODE_LOCAL))
-        throw GpgError("GPGME refused the key listing mode: " + gpgme_error_text(error));
-    auto keys = list_keys(session, used, fingerprint, deadline);
-    gpgme_key_t key = find_primary(keys, fingerprint);
+    auto keys = cache_->listing(gpg_binary_, used, fingerprint, false, deadline);
+    gpgme_key_t key = find_primary(*keys, fingerprint);
     if (!key) return {false, 0, "the key is not in the keyring"};
 
+    // gpg rewrites random_seed in its homedir after encrypting, and GPGME cannot pass
+    // --no-random-seed-file: the probe encrypts in a private copy of the public keyring.
+    PrivateGpgHome private_home(used);
+    auto session = std::make_unique<GpgmeSession>(gpg_binary_, private_home.path(), used);
     gpgme_key_t recipients[] = {key, nullptr};
     auto flags = static_cast<gpgme_encrypt_flags_t>(GPGME_ENCRYPT_ALWAYS_TRUST | GPGME_ENCRYPT_NO_ENCRYPT_TO);
-    if (gpgme_error_t error = gpgme_op_encrypt_start(session.context(), recipients, flags,
+    if (gpgme_error_t error = gpgme_op_encrypt_start(session->context(), recipients, flags,
                                                      plain.get(), cipher.get()))
         throw GpgError("could not start gpg to encrypt in homedir " + used + ": " + gpgme_error_text(error));
-    gpgme_error_t error = session.finish(deadline);
-    gpgme_encrypt_result_t result = gpgme_op_encrypt_result(session.context());
+    gpgme_error_t error = session->finish(deadline);
+    gpgme_encrypt_result_t result = gpgme_op_encrypt_result(session->context());
     if (result && result->invalid_recipients)
         return {false, 0, std::string("gpg refused the key: ") +
                               gpgme_strerror(result->invalid_recipients->reason)};

@@ -3,6 +3,7 @@
 // through, and the GPGME implementation of that interface.
 #include <chrono>
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -96,18 +97,31 @@ public:
 /// first call; safe from several threads. Throws GpgError when the library is unusable.
 void initialise_gpgme();
 
+/// Initialises GPGME and runs its engine probes (gpgconf, gpg --version ...) that the first
+/// context would otherwise run on the critical path. Never throws: a failure is reported by the
+/// first operation that needs GPGME.
+void warm_up_gpgme() noexcept;
+
 /// The homedir gpg uses when none is given: $GNUPGHOME, else $HOME/.gnupg (the home directory of
 /// the user from the password database when HOME is unset).
 std::string default_gpg_homedir();
 
-/// The GnuPG keyring through the GPGME C API. Every call uses its own context with the homedir
-/// set explicitly, never prompts (loopback pinentry) and is cancelled at its deadline.
+/// The GnuPG keyring through the GPGME C API. Contexts have the homedir set explicitly, never
+/// prompt (loopback pinentry) and every operation is cancelled at its deadline.
+/// One object is one snapshot of the keyrings it reads: a key listing is made once per
+/// (homedir, fingerprint, secret or not) and served from memory afterwards. Public keys are
+/// listed and encrypted to in a private temporary copy of the public keyring (see
+/// PrivateGpgHome), so that nothing in the homedir is written; asking for the secret key uses
+/// the homedir itself, since only its gpg-agent can answer.
 class GpgmeKeyring : public GpgKeyring {
 public:
     /// Uses $PREFLIGHT_GPG_BINARY as the gpg program when set and not empty, else GPGME's default.
     GpgmeKeyring();
     /// Uses `gpg_binary` as the gpg program (empty = GPGME's default).
     explicit GpgmeKeyring(std::string gpg_binary);
+    ~GpgmeKeyring() override;
+    GpgmeKeyring(const GpgmeKeyring&) = delete;
+    GpgmeKeyring& operator=(const GpgmeKeyring&) = delete;
 
     GpgKeyFacts lookup(const std::string& homedir, const std::string& fingerprint,
                        std::chrono::steady_clock::time_point deadline,
@@ -116,7 +130,9 @@ public:
                                 std::chrono::steady_clock::time_point deadline) const override;
 
 private:
+    struct Cache;
     std::string gpg_binary_;
+    std::unique_ptr<Cache> cache_;
 };
 
 }  // namespace preflight::host

@@ -7,6 +7,7 @@
 
 #include <cctype>
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -84,6 +85,14 @@ std::string usable_gpg_homedir(const std::string& requested) {
         throw GpgError("cannot read GnuPG homedir " + path + which + ": " + std::strerror(error));
     }
     if (!S_ISDIR(info.st_mode)) throw GpgError("GnuPG homedir " + path + which + " is not a directory");
+    // gpg only warns ("unsafe permissions") and goes on; a gate must not: anyone who can write
+    // the homedir can swap the keyring the check would vouch for.
+    if (info.st_mode & (S_IWGRP | S_IWOTH)) {
+        char mode[8];
+        std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(info.st_mode & 07777));
+        throw GpgError("GnuPG homedir " + path + which + " is writable by other users (mode " + mode +
+                       "), so its keys cannot be trusted; run: chmod go-w " + path);
+    }
     if (::access(path.c_str(), R_OK | X_OK) != 0)
         throw GpgError("cannot read GnuPG homedir " + path + which + ": " + std::strerror(errno) +
                        "; run preflight as the user who owns it");
@@ -116,6 +125,36 @@ void require_agent_socket_fits(const std::string& homedir) {
                        ", at most " + std::to_string(max_agent_socket_path()) +
                        "), so gpg cannot tell whether the secret key is present; use a shorter "
                        "homedir path");
+}
+
+PrivateGpgHome::PrivateGpgHome(const std::string& homedir) {
+    const char* tmp = std::getenv("TMPDIR");
+    std::string pattern = std::string(tmp && *tmp ? tmp : "/tmp") + "/preflight-gpg-XXXXXX";
+    std::vector<char> name(pattern.begin(), pattern.end());
+    name.push_back('\0');
+    if (!::mkdtemp(name.data()))
+        throw GpgError("cannot make a private copy of GnuPG homedir " + homedir + " at " + pattern + ": " +
+                       std::strerror(errno));
+    path_ = name.data();
+    namespace fs = std::filesystem;
+    // The files gpg reads to list public keys and encrypt to them: the keybox (GnuPG 2.1+), the
+    // legacy keyring, the trust database, and the operator's options, so that gpg behaves here as
+    // it does in the homedir. Secret keys are never copied.
+    for (const char* file : {"pubring.kbx", "pubring.gpg", "trustdb.gpg", "gpg.conf"}) {
+        std::error_code error;
+        fs::path from = fs::path(homedir) / file;
+        if (!fs::is_regular_file(from, error)) continue;
+        if (!fs::copy_file(from, fs::path(path_) / file, error)) {
+            std::string reason = error.message();
+            fs::remove_all(path_, error);
+            throw GpgError("cannot copy " + from.string() + " into a private copy of the homedir: " + reason);
+        }
+    }
+}
+
+PrivateGpgHome::~PrivateGpgHome() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
 }
 
 }  // namespace preflight::host

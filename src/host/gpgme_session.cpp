@@ -15,8 +15,9 @@ std::string gpgme_error_text(gpgme_error_t error) {
     return std::string(gpgme_strerror(error)) + " (" + gpgme_strsource(error) + ")";
 }
 
-GpgmeSession::GpgmeSession(const std::string& gpg_binary, const std::string& homedir)
-    : homedir_(homedir) {
+GpgmeSession::GpgmeSession(const std::string& gpg_binary, const std::string& homedir,
+                           const std::string& named_homedir)
+    : homedir_(named_homedir) {
     initialise_gpgme();
     gpgme_ctx_t raw = nullptr;
     if (gpgme_error_t error = gpgme_new(&raw))
@@ -29,7 +30,7 @@ GpgmeSession::GpgmeSession(const std::string& gpg_binary, const std::string& hom
                                           homedir.c_str());
     if (error)
         throw GpgError("GPGME cannot use gpg" + (gpg_binary.empty() ? "" : " at " + gpg_binary) +
-                       " with homedir " + homedir + ": " + gpgme_error_text(error));
+                       " with homedir " + named_homedir + ": " + gpgme_error_text(error));
     // Nothing may ever wait for a person: a passphrase request fails instead of prompting.
     if ((error = gpgme_set_pinentry_mode(raw, GPGME_PINENTRY_MODE_LOOPBACK)))
         throw GpgError("GPGME cannot disable pinentry prompts: " + gpgme_error_text(error));

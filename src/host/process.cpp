@@ -12,6 +12,8 @@
 #include <cerrno>
 #include <climits>
 #include <cstring>
+#include <mutex>
+#include <set>
 #include <system_error>
 
 namespace preflight::host {
@@ -102,11 +104,25 @@ private:
     posix_spawnattr_t attributes_;
 };
 
+// The groups of children started and not yet reaped, for kill_running_process_groups().
+struct LiveGroups {
+    std::mutex mutex;
+    std::set<pid_t> groups;
+};
+
+LiveGroups& live_groups() {
+    static auto* live = new LiveGroups;  // never destroyed: abandoned threads may still use it
+    return *live;
+}
+
 // Owns a started child, which leads its own process group. Until reaped, the child stays at
 // least a zombie, so its pid (the group id) cannot be reused and signalling the group is safe.
 class ChildGroup {
 public:
-    explicit ChildGroup(pid_t pid) : pid_(pid) {}
+    explicit ChildGroup(pid_t pid) : pid_(pid) {
+        std::lock_guard lock(live_groups().mutex);
+        live_groups().groups.insert(pid_);
+    }
     ChildGroup(const ChildGroup&) = delete;
     ChildGroup& operator=(const ChildGroup&) = delete;
     ~ChildGroup() {
@@ -150,6 +166,10 @@ public:
 
     // Reaps the child; returns its wait status (0 when it was reaped elsewhere).
     int reap() {
+        {
+            std::lock_guard lock(live_groups().mutex);
+            live_groups().groups.erase(pid_);
+        }
         int status = 0;
         pid_t rc;
         do {
@@ -222,6 +242,11 @@ void record_status(int status, ProcessResult& result) {
 }
 
 }  // namespace
+
+void kill_running_process_groups() {
+    std::lock_guard lock(live_groups().mutex);
+    for (pid_t group : live_groups().groups) ::kill(-group, SIGKILL);
+}
 
 ProcessResult SystemProcessRunner::run(const ProcessRequest& request) {
     ProcessResult result;

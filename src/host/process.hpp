@@ -65,6 +65,10 @@ public:
     ProcessResult run(const ProcessRequest& request) override;
 };
 
+/// Sends SIGKILL to the process group of every child a SystemProcessRunner started and has not
+/// reaped yet: for a process about to exit while a check thread (and its child) is abandoned.
+void kill_running_process_groups();
+
 /// The absolute path of the executable regular file `name` in the ':'-separated `path_env`
 /// (empty entries are skipped, never the current directory). A `name` containing '/' is
 /// checked as is. Returns nullopt when there is no such executable file.

@@ -29,8 +29,9 @@ homedir_args=()
 if [[ -n ${GNUPGHOME:-} ]]; then
     homedir_args=(--homedir "$GNUPGHOME")
 fi
-if ! key_lines=$("$gpg_path" --batch --no-tty "${homedir_args[@]}" --with-colons \
-        --list-keys -- "$fpr" 2>/dev/null); then
+# A selftest only reads: no dotlock files in the homedir, no automatic trustdb rewrite.
+if ! key_lines=$("$gpg_path" --batch --no-tty "${homedir_args[@]}" --lock-never --no-auto-check-trustdb \
+        --with-colons --list-keys -- "$fpr" 2>/dev/null); then
     fail "backup key $fpr_tail not found in the keyring (${GNUPGHOME:-default homedir})"
 fi
 # Field 12 of the pub record holds the key's overall capabilities; upper-case E = can encrypt.

@@ -18,6 +18,13 @@
 #                                                (for tests asserting that none leaks)
 #   sandbox.sh down DIR                          stop everything and remove DIR (idempotent)
 # Progress goes to stderr; stdout carries only what vars/env/secrets print.
+#
+# Secret values are random unless given to `up` (canary tests plant recognisable ones):
+#   SANDBOX_ROLE_PASSWORD    cutter_exec's database password (one line: it goes into the passfile)
+#   SANDBOX_DIRECTUS_SECRET  DIRECTUS_SECRET in the env file (may span lines)
+#   SANDBOX_GPG_PASSPHRASE   when set, the env file also holds BACKUP_GPG_PASSPHRASE with this
+#                            value: the runbook's forbidden mistake (may span lines)
+# `secrets` prints a multi-line value as its lines.
 set -euo pipefail
 
 readonly STALE_COMMIT=cad989a7c7c37c1b042778f0b601a599a6d04ee3
@@ -322,8 +329,11 @@ DB_PORT=5432
 DB_DATABASE=$DATABASE
 PUBLIC_URL=https://directus.incomexsaigoncorp.vn
 LOG_LEVEL=info
-DIRECTUS_SECRET=$(<"$META/directus_secret")
+DIRECTUS_SECRET=$(env_value "$(<"$META/directus_secret")")
 EOF
+        if [[ -f $META/gpg_passphrase ]]; then
+            printf 'BACKUP_GPG_PASSPHRASE=%s\n' "$(env_value "$(<"$META/gpg_passphrase")")"
+        fi
         if [[ $with_fpr == yes ]]; then
             # Runbook STEP 3: one appended line.
             printf 'BACKUP_GPG_FPR=%s\n' "$(<"$META/backup_fpr")"
@@ -350,6 +360,20 @@ write_config() {
 EOF
     chmod 0644 "$CONFIG_FILE.tmp"
     mv -f "$CONFIG_FILE.tmp" "$CONFIG_FILE"
+}
+
+# $1 as an env-file value: as is when plain, else double-quoted with \\ \" \$ and \n escaped.
+env_value() {
+    local value=$1
+    if [[ $value =~ ^[A-Za-z0-9._/+-]*$ ]]; then
+        printf '%s' "$value"
+        return
+    fi
+    value=${value//\\/\\\\}
+    value=${value//\"/\\\"}
+    value=${value//\$/\\\$}
+    value=${value//$'\n'/\\n}
+    printf '"%s"' "$value"
 }
 
 random_hex() {
@@ -421,10 +445,15 @@ cmd_up() {
     printf '%s\n' "$PG_BINDIR" >"$META/pg_bindir"
 
     local password
-    password="Sbx-$(random_hex 6) it's \"quoted\" back\\slash 100%25 \$HOME:#;"
+    password=${SANDBOX_ROLE_PASSWORD:-"Sbx-$(random_hex 6) it's \"quoted\" back\\slash 100%25 \$HOME:#;"}
+    [[ $password != *$'\n'* ]] || die "SANDBOX_ROLE_PASSWORD cannot span lines: it goes into a passfile"
     printf '%s\n' "$password" >"$META/role_password"
-    random_hex 24 >"$META/directus_secret"
+    printf '%s\n' "${SANDBOX_DIRECTUS_SECRET:-$(random_hex 24)}" >"$META/directus_secret"
     chmod 0600 "$META/role_password" "$META/directus_secret"
+    if [[ -n ${SANDBOX_GPG_PASSPHRASE:-} ]]; then
+        printf '%s\n' "$SANDBOX_GPG_PASSPHRASE" >"$META/gpg_passphrase"
+        chmod 0600 "$META/gpg_passphrase"
+    fi
 
     create_cluster
     start_server
@@ -474,8 +503,8 @@ cmd_env() {
 cmd_secrets() {
     open_sandbox "$1"
     local file
-    for file in role_password directus_secret backup_fpr; do
-        printf '%s\n' "$(<"$META/$file")"
+    for file in role_password directus_secret gpg_passphrase backup_fpr; do
+        [[ ! -f $META/$file ]] || printf '%s\n' "$(<"$META/$file")"
     done
 }
 

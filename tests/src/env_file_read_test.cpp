@@ -155,3 +155,12 @@ TEST_CASE("read_env_file: says permission denied for an unreadable file") {
         CHECK(errors_of(read_env_file(path, nullptr)) == std::vector<std::string>{expected});
     }
 }
+
+TEST_CASE("read_env_file: a 10 MB line is refused by size, at once") {
+    ScratchDir dir;
+    std::string path = dir.file("long.env", "A=" + std::string(10 * 1024 * 1024, 'x') + "\n");
+    ParsedEnvFile parsed = read_env_file(path, nullptr);
+    CHECK(parsed.entries.empty());
+    CHECK(errors_of(parsed) ==
+          std::vector<std::string>{path + ": cannot read env file: larger than 1 MiB (10485763 bytes)"});
+}

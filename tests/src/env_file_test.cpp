@@ -319,3 +319,56 @@ TEST_CASE("env file: parse errors never quote a value") {
         }
     }
 }
+
+TEST_CASE("env file: hostile values (issue 8): '#', empty forms, invalid UTF-8, a 10 MB line") {
+    check_values({
+        {"# glued to the value is value", "K=a#b#c", {{"K", "a#b#c"}}},
+        {"K=", "K=", {{"K", ""}}},
+        {"K=\"\"", "K=\"\"", {{"K", ""}}},
+        {"K=''", "K=''", {{"K", ""}}},
+        {"invalid UTF-8 in a value is kept byte for byte", "K=\xFF\xFE\xC3(", {{"K", "\xFF\xFE\xC3("}}},
+        {"invalid UTF-8 in quotes is kept byte for byte", "K=\"a\xC0\xAF" "b\"", {{"K", "a\xC0\xAF" "b"}}},
+    });
+    // '#' glued to a name is not a comment: the name is refused, located.
+    ParsedEnvFile glued = parse_env_text("K#=1\nB=2\n", "t.env", nullptr);
+    CHECK(errors_of(glued) ==
+          std::vector<std::string>{"t.env:1:2: variable name 'K' is followed by '#'; a name may contain only "
+                                   "letters, digits, '_', '.', '-', '[' and ']'"});
+    CHECK(entries_of(glued) == Entries{{"B", "2"}});
+    // Bytes above 0x7F belong to names (non-ASCII names are allowed), valid UTF-8 or not: such a
+    // name is kept byte for byte; no ${env.X} can name it, since rule packs must be UTF-8.
+    ParsedEnvFile odd_name = parse_env_text("A\xFF=1\nB=2\n", "t.env", nullptr);
+    CHECK(odd_name.errors.empty());
+    CHECK(entries_of(odd_name) == Entries{{"A\xFF", "1"}, {"B", "2"}});
+
+    std::string ten_mb(10 * 1024 * 1024, 'x');
+    ParsedEnvFile big = parse_env_text("BIG=" + ten_mb + "\nAFTER=1\n", "t.env", nullptr);
+    CHECK(big.errors.empty());
+    REQUIRE(big.entries.size() == 2);
+    CHECK(big.entries[0].value.size() == ten_mb.size());
+    CHECK(big.entries[1].line == 2);
+    ParsedEnvFile big_quoted = parse_env_text("BIG=\"" + ten_mb + "\n", "t.env", nullptr);
+    CHECK(errors_of(big_quoted) ==
+          std::vector<std::string>{"t.env:1:5: unterminated double-quoted value of variable 'BIG'; add the closing quote"});
+}
+
+TEST_CASE("env file: references to references cannot expand without bound") {
+    // 16 lines of `An=${An-1}` x 8 would expand to 64 * 8^15 bytes (found by fuzzing).
+    std::string text = "A0=" + std::string(64, 'x') + "\n";
+    for (int i = 1; i < 16; ++i) {
+        text += "A" + std::to_string(i) + "=";
+        for (int k = 0; k < 8; ++k) text += "${A" + std::to_string(i - 1) + "}";
+        text += "\n";
+    }
+    text += "AFTER=ok\n";
+    ParsedEnvFile parsed = parse_env_text(text, "t.env", nullptr);
+    // A0..A5 add 2.3 MiB; the first copy of A5 (2 MiB) into A6 runs past 4 MiB. Every later
+    // reference is refused too: the budget is the file's.
+    REQUIRE(parsed.errors.size() == 10);
+    CHECK(parsed.errors[0].to_string() ==
+          "t.env:7:4: variable 'A6': the file's values expand to more than 4 MiB; references to "
+          "references multiply, write the value out");
+    CHECK(parsed.entries.size() == 7);  // A0..A5 and AFTER
+    CHECK(parsed.value("A5")->size() == 64u * 32768u);
+    CHECK(parsed.value("AFTER") == "ok");
+}

@@ -54,7 +54,7 @@ TEST_CASE("every loader error of a file is reported in one pass, located and wor
                         "p.yaml:8:5: needs cycle: b -> c -> b",
                         "p.yaml:11:13: 'exists' must be true or false, got 'yes'",
                         "p.yaml:17:15: 'severity' must be one of critical, warning, info, got 'fatal'",
-                        "p.yaml:18:14: 'timeout' must be a positive duration such as 10, 2.5s, 500ms or 2m, got 'soon'",
+                        "p.yaml:18:14: 'timeout' must be a duration from 1ms to 24h such as 10, 2.5s, 500ms or 2m, got 'soon'",
                         "p.yaml:19:5: check 'd' needs unknown check 'zz'",
                         "p.yaml:21:11: 'path' must be a string, got null",
                         "p.yaml:22:5: duplicate key 'path' (first defined at line 21)",
@@ -103,4 +103,47 @@ TEST_CASE("a value map accepts any YAML scalar, typed or quoted") {
                                            "    expect: {\"/a\": 5432, \"/b\": \"5432\", \"/c\": yes, \"/d\": ~, \"/e\": true, \"/f\": 0777}\n",
                                  "p.yaml");
     CHECK(result.diagnostics.lines() == std::vector<std::string>{});
+}
+
+TEST_CASE("hostile scalars where a string is expected: yes/on/0777 stay text, ~ is refused") {
+    auto result = load_rule_text(kHeader + "checks:\n  - id: a\n    kind: file\n    path: yes\n    title: on\n"
+                                           "    mode_max: 0777\n    remedy: true\n    why: 0x1F\n",
+                                 "p.yaml");
+    REQUIRE(result.diagnostics.lines() == std::vector<std::string>{});
+    const CheckDecl& check = result.pack.checks.at(0);
+    CHECK(check.title == "on");
+    REQUIRE(check.remedy);
+    CHECK(check.remedy->source() == "true");
+    CHECK(check.why == "0x1F");
+    CHECK(errors_of(kHeader + "checks:\n  - id: a\n    kind: file\n    path: ~\n    title: ~\n    mode_max: ~\n") ==
+          std::vector<std::string>{
+              "p.yaml:6:11: 'path' must be a string, got null",
+              "p.yaml:7:12: 'title' must be a string, got null",
+              "p.yaml:8:15: 'mode_max' must be a string, got null",
+          });
+    CHECK(errors_of(kHeader + "checks:\n  - id: a\n    kind: file\n    path: /etc\n    exists: on\n") ==
+          std::vector<std::string>{"p.yaml:7:13: 'exists' must be true or false, got 'on'"});
+}
+
+TEST_CASE("a self-referencing alias (&a [*a]) is refused where it stands, never expanded") {
+    CHECK(errors_of(kHeader + "x: &a [*a]\nchecks: []\n") ==
+          std::vector<std::string>{
+              "p.yaml:3:1: unknown key 'x'",
+              "p.yaml:3:4: anchors (&name) are not allowed in rule packs; write the value out",
+              "p.yaml:3:8: aliases (*name) are not allowed in rule packs; write the value out",
+          });
+}
+
+TEST_CASE("10,000 checks in one pack load, in order, each needing the one before") {
+    std::string yaml = kHeader + "checks:\n";
+    for (int i = 0; i < 10000; ++i) {
+        yaml += "- {id: c" + std::to_string(i) + ", kind: file, path: /";
+        if (i > 0) yaml += ", needs: [c" + std::to_string(i - 1) + "]";
+        yaml += "}\n";
+    }
+    auto result = load_rule_text(yaml, "p.yaml");
+    REQUIRE(result.diagnostics.lines() == std::vector<std::string>{});
+    REQUIRE(result.pack.checks.size() == 10000);
+    CHECK(result.pack.checks[9999].id == "c9999");
+    CHECK(result.pack.checks[9999].needs == std::vector<std::string>{"c9998"});
 }

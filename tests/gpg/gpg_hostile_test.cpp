@@ -1,0 +1,128 @@
+// gpg_key against hostile GnuPG homes (issue 8): world-writable, a stopped gpg-agent, no HOME.
+// One test case with subcases, so that the keyring is generated once per process.
+#include <doctest/doctest.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "gpg/gpg_check_support.hpp"
+#include "gpg/gpg_test_keyring.hpp"
+#include "src/host/gpg.hpp"
+#include "tests/support/file_fixtures.hpp"
+
+using namespace preflight;
+using preflight::testing::FakeRunContext;
+using preflight::testing::GpgCheckFields;
+using preflight::testing::shell;
+using preflight::testing::shell_quote;
+using preflight::testing::test_keyring;
+
+namespace {
+
+Outcome run(GpgCheckFields& fields, std::chrono::milliseconds timeout = std::chrono::seconds(20)) {
+    FakeRunContext context;
+    context.check_timeout = timeout;
+    host::GpgmeKeyring keyring("");
+    return run_gpg_check(fields, keyring, context);
+}
+
+// A copy of the test keyring's home at `path` (keys and trust database, no agent sockets).
+std::string copy_of_home(const std::string& path) {
+    const std::string& home = test_keyring().home;
+    shell("mkdir -m 0700 " + shell_quote(path) + " && cp -R " + shell_quote(home + "/pubring.kbx") + " " +
+          shell_quote(home + "/trustdb.gpg") + " " + shell_quote(home + "/private-keys-v1.d") + " " +
+          shell_quote(path));
+    return path;
+}
+
+// The message of the first check of a JSON report that `command` printed.
+std::string first_message(const std::string& command) {
+    std::string output = shell(command + " || true");
+    auto report = nlohmann::json::parse(output);
+    return report["checks"][0]["message"].get<std::string>();
+}
+
+}  // namespace
+
+TEST_CASE("gpg_key against hostile GnuPG homes") {
+    const auto& keys = test_keyring();
+
+    SUBCASE("a world-writable homedir is an error naming the mode, though gpg only warns") {
+        const std::string home = copy_of_home(keys.base + "/w");
+        REQUIRE(::chmod(home.c_str(), 0777) == 0);
+        // gpg itself goes on after its warning: the key is listed.
+        std::string listing = shell("gpg --batch --no-tty --homedir " + shell_quote(home) +
+                                    " --no-auto-check-trustdb --with-colons --list-keys " + keys.ed);
+        CHECK(listing.find("WARNING: unsafe permissions on homedir") != std::string::npos);
+        CHECK(listing.find(keys.ed) != std::string::npos);
+        const std::string expected = "GnuPG homedir " + home +
+                                     " is writable by other users (mode 0777), so its keys cannot be trusted; "
+                                     "run: chmod go-w " + home;
+        for (const char* policy : {"any", "present"}) {
+            CAPTURE(policy);
+            GpgCheckFields fields;
+            fields.text("fingerprint", keys.ed).text("homedir", home).choice("secret_key", policy);
+            auto outcome = run(fields);
+            CHECK(outcome.status == Status::error);
+            CHECK(outcome.message == expected);
+        }
+        REQUIRE(::chmod(home.c_str(), 0775) == 0);
+        GpgCheckFields group_writable;
+        group_writable.text("fingerprint", keys.ed).text("homedir", home);
+        CHECK(run(group_writable).message == "GnuPG homedir " + home +
+                                                 " is writable by other users (mode 0775), so its keys cannot be "
+                                                 "trusted; run: chmod go-w " + home);
+        REQUIRE(::chmod(home.c_str(), 0755) == 0);  // readable by others is gpg's warning only
+        GpgCheckFields readable;
+        readable.text("fingerprint", keys.ed).text("homedir", home);
+        CHECK(run(readable).status == Status::pass);
+        shell("gpgconf --homedir " + shell_quote(home) + " --kill all || true");
+    }
+
+    SUBCASE("a stopped (SIGSTOP) gpg-agent: the secret-key lookup ends as error within the timeout") {
+        const std::string home = copy_of_home(keys.base + "/s");
+        // Starts the agent; the reply holds its progress lines, then "D PID".
+        std::string reply = "\n" + shell("gpg-connect-agent --homedir " + shell_quote(home) + " 'getinfo pid' /bye");
+        CAPTURE(reply);
+        REQUIRE(reply.find("\nD ") != std::string::npos);
+        const pid_t agent = static_cast<pid_t>(std::stol(reply.substr(reply.find("\nD ") + 3)));
+        REQUIRE(::kill(agent, SIGSTOP) == 0);
+
+        GpgCheckFields needs_agent;
+        needs_agent.text("fingerprint", keys.ed).text("homedir", home).choice("secret_key", "present");
+        auto outcome = run(needs_agent, std::chrono::seconds(2));
+        CHECK(outcome.status == Status::error);
+        CHECK(outcome.message == "gpg did not answer within 2s (homedir " + home + ")");
+
+        // The public keyring alone does not need the agent.
+        GpgCheckFields public_only;
+        public_only.text("fingerprint", keys.ed).text("homedir", home).boolean("encrypt_probe", true);
+        CHECK(run(public_only, std::chrono::seconds(10)).status == Status::pass);
+
+        ::kill(agent, SIGCONT);
+        shell("gpgconf --homedir " + shell_quote(home) + " --kill all || true");
+    }
+
+    SUBCASE("HOME and GNUPGHOME unset: the default homedir comes from the password database") {
+        if (::geteuid() != 0) {
+            MESSAGE("not root: cannot run preflight as other users; skipped");
+            return;
+        }
+        preflight::testing::TempDir dir;
+        dir.write("k.yaml", "preflight: 1\npack: k\nchecks:\n  - id: key\n    kind: gpg_key\n    fingerprint: " +
+                                keys.ed + "\n");
+        const std::string run_as = "cd " + shell_quote(dir.path()) + " && env -i PATH=/usr/bin:/bin setpriv --regid=";
+        const std::string preflight_run = std::string(" --clear-groups ") + PREFLIGHT_BINARY + " run k.yaml -f json 2>/dev/null";
+        // nobody's home in the password database is /nonexistent.
+        CHECK(first_message(run_as + "65534 --reuid=65534" + preflight_run) ==
+              "GnuPG homedir /nonexistent/.gnupg (the default for user nobody) does not exist (nothing was "
+              "created); run preflight as the user who holds the key, or set `homedir:`");
+        CHECK(first_message(run_as + "54321 --reuid=54321" + preflight_run) ==
+              "cannot tell the default GnuPG homedir: GNUPGHOME and HOME are not set and the user has no home "
+              "directory; set `homedir:`");
+    }
+}
