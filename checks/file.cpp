@@ -217,12 +217,13 @@ private:
             findings.errors.push_back("cannot read its content: " + error);
             return;
         }
+        // Private copies: their DFA tables go when this check ends, not with the pack.
         for (std::size_t i = 0; i < contains.size(); ++i)
-            if (matching_lines(*text, contains[i]).empty())
+            if (matching_lines(*text, contains[i].private_copy()).empty())
                 findings.problems.push_back("contains pattern " + std::to_string(i + 1) + " '" +
                                             contains[i].source() + "' matches no line");
         for (std::size_t i = 0; i < not_contains.size(); ++i) {
-            auto lines = matching_lines(*text, not_contains[i]);
+            auto lines = matching_lines(*text, not_contains[i].private_copy());
             if (lines.empty()) continue;
             findings.problems.push_back("not_contains pattern " + std::to_string(i + 1) +
                                         " matches at " + describe_lines(lines));

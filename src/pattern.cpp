@@ -3,6 +3,8 @@
 #include <regex.h>
 
 #include <array>
+#include <map>
+#include <mutex>
 
 namespace preflight {
 
@@ -14,19 +16,46 @@ struct Pattern::Compiled {
     }
 };
 
+namespace {
+// Every compiled pattern alive in the process, by source. glibc's regexec builds its DFA tables
+// lazily inside the regex_t and keeps them (tens of KB for `[0-9a-f]{32}`), so a pack that uses
+// one pattern in 300 checks would hold 300 copies; the same source shares one regex_t instead
+// (regexec serialises on the regex_t's own lock).
+std::mutex g_interned_mutex;
+std::map<std::string, std::weak_ptr<const Pattern::Compiled>> g_interned;
+}  // namespace
+
 std::optional<Pattern> Pattern::compile(const std::string& source, std::string& error) {
+    std::lock_guard lock(g_interned_mutex);
+    Pattern pattern;
+    pattern.source_ = source;
+    if (auto known = g_interned[source].lock()) {
+        pattern.compiled_ = std::move(known);
+        return pattern;
+    }
     auto compiled = std::make_shared<Compiled>();
     if (int rc = regcomp(&compiled->regex, source.c_str(), REG_EXTENDED | REG_NEWLINE)) {
         std::array<char, 256> message{};
         regerror(rc, &compiled->regex, message.data(), message.size());
         error = message.data();
+        g_interned.erase(source);
         return std::nullopt;
     }
     compiled->ready = true;
-    Pattern pattern;
-    pattern.source_ = source;
+    g_interned[source] = compiled;
     pattern.compiled_ = std::move(compiled);
     return pattern;
+}
+
+Pattern Pattern::private_copy() const {
+    auto compiled = std::make_shared<Compiled>();
+    // The source compiled once already; should the system refuse it now, the shared form serves.
+    if (regcomp(&compiled->regex, source_.c_str(), REG_EXTENDED | REG_NEWLINE) != 0) return *this;
+    compiled->ready = true;
+    Pattern copy;
+    copy.source_ = source_;
+    copy.compiled_ = std::move(compiled);
+    return copy;
 }
 
 namespace {

@@ -21,14 +21,19 @@ public:
     static std::optional<Pattern> compile(const std::string& source, std::string& error);
 
     const std::string& source() const { return source_; }
+    /// A copy with its own compiled form, not shared with the pack's. glibc builds a pattern's
+    /// DFA tables while matching and keeps them until the pattern is freed (tens of KB each): a
+    /// check that matches a long text through a private copy frees them when it ends.
+    Pattern private_copy() const;
     /// True when the pattern matches somewhere in `text` (which may contain NUL bytes).
     bool search(std::string_view text) const;
     /// The first match in `text`: its first capture group when the pattern has one and it
     /// took part in the match, else the whole match. Nullopt when nothing matches.
     std::optional<std::string> first_match(std::string_view text) const;
 
-private:
     struct Compiled;
+
+private:
     std::string source_;
     std::shared_ptr<const Compiled> compiled_;
 };
