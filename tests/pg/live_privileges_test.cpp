@@ -167,6 +167,28 @@ TEST_CASE("a forbidden write grant is reported with its REVOKE") {
     CHECK(check_privileges("pf_writer", fields).status == Status::pass);
 }
 
+TEST_CASE("tables of many shapes in one schema: owner, direct grant, none, grant via a group role") {
+    // The query asks has_table_privilege once per (schema, kind, owner, ACL): every shape here
+    // must still come out as it does table by table.
+    auto& cluster = PgCluster::shared();
+    create_login_role("pf_shape");
+    cluster.admin("CREATE ROLE pf_shape_readers; GRANT pf_shape_readers TO pf_shape;"
+                  "CREATE SCHEMA pf_sh; GRANT USAGE ON SCHEMA pf_sh TO pf_shape;"
+                  "CREATE TABLE pf_sh.a (id int); CREATE TABLE pf_sh.b (id int); CREATE TABLE pf_sh.c (id int);"
+                  "CREATE TABLE pf_sh.d (id int); CREATE TABLE pf_sh.e (id int); CREATE TABLE pf_sh.f (id int);"
+                  "GRANT SELECT ON pf_sh.a, pf_sh.b TO pf_shape; GRANT SELECT ON pf_sh.d TO pf_shape_readers;"
+                  "ALTER TABLE pf_sh.e OWNER TO pf_shape; GRANT SELECT, INSERT ON pf_sh.f TO pf_shape;");
+    const auto fields = std::map<std::string, FieldValue>{
+        {"schema", text("pf_sh")}, {"forbid", list({"INSERT"})}, {"expect_count", 6LL}};
+    auto outcome = check_privileges("pf_shape", fields);
+    CHECK(outcome.status == Status::fail);
+    CHECK(outcome.message == "role pf_shape: lacks SELECT on 1 of 6 tables: pf_sh.c; "
+                             "holds forbidden INSERT on 2 of 6 tables: pf_sh.e, pf_sh.f");
+    cluster.admin("GRANT SELECT ON pf_sh.c TO pf_shape_readers; REVOKE INSERT ON pf_sh.f FROM pf_shape;"
+                  "ALTER TABLE pf_sh.e OWNER TO postgres; GRANT SELECT ON pf_sh.e TO pf_shape;");
+    CHECK(check_privileges("pf_shape", fields).status == Status::pass);
+}
+
 TEST_CASE("role: another role than the connected user, or one that does not exist") {
     auto& cluster = PgCluster::shared();
     create_login_role("pf_auditor");

@@ -119,6 +119,19 @@ TEST_CASE("a failed need skips the whole chain behind it, each naming its own ne
     CHECK(result.results[3].status == Status::pass);
 }
 
+TEST_CASE("checks on a needs cycle end as error instead of waiting forever") {
+    // The loader refuses cycles; the engine must still never hang on one.
+    Fixture f;
+    f.add("free", Status::pass);
+    f.add("x", Status::pass, {"y"});
+    f.add("y", Status::pass, {"x"});
+    auto result = f.run(2);
+    CHECK(result.results[0].status == Status::pass);
+    CHECK(result.results[1].status == Status::error);
+    CHECK(result.results[1].message == "its needs form a cycle, so it cannot run");
+    CHECK(result.results[2].message == "its needs form a cycle, so it cannot run");
+}
+
 TEST_CASE("a check that throws becomes error and the others still run") {
     Fixture f;
     f.add("boom", Status::error);
