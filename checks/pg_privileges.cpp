@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
+#include <set>
 #include <stdexcept>
 #include <string_view>
 
@@ -151,7 +152,7 @@ public:
         const std::string role_name = role ? context.resolve(*role) : std::string{};
         if (schema) resolved.schema = context.resolve(*schema);
         std::vector<std::string> schemas, names;
-        std::vector<QualifiedName> seen;
+        std::set<std::pair<std::string, std::string>> seen;  // a set: packs list thousands of tables
         for (const auto& entry : tables) {
             std::optional<QualifiedName> name = entry.parsed;
             if (!name) {
@@ -159,8 +160,7 @@ public:
                 name = parse_qualified_name(text, error);
                 if (!name) return Outcome::error("table '" + text + "' " + error);
             }
-            if (std::find(seen.begin(), seen.end(), *name) != seen.end()) continue;
-            seen.push_back(*name);
+            if (!seen.insert({name->schema, name->table}).second) continue;
             schemas.push_back(name->schema);
             names.push_back(name->table);
         }

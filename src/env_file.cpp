@@ -28,6 +28,9 @@ namespace {
 constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
 // Each ${...} default may hold another reference; bound the recursion a hostile file can cause.
 constexpr int kMaxReferenceNesting = 32;
+// References to references multiply: a few hundred bytes of `B=$A$A$A$A`, `C=$B$B$B$B`, ...
+// would expand to terabytes. Real env files expand to kilobytes; bound what references add.
+constexpr size_t kMaxExpandedBytes = 4 * 1024 * 1024;
 
 bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\v' || c == '\f' || c == '\r'; }
 bool is_ascii_alpha(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
@@ -99,6 +102,7 @@ private:
     std::unordered_map<std::string, size_t> latest_;  // name -> index of its last entry
     size_t pos_ = 0;
     std::string current_;  // the variable being defined, for messages
+    size_t expanded_ = 0;  // bytes that references have added to values so far
 
     bool at_end() const { return pos_ >= text_.size(); }
     char peek() const { return text_[pos_]; }
@@ -283,9 +287,9 @@ private:
         if (next < end && is_reference_start(text_[next])) {
             size_t name_end = next;
             while (name_end < end && is_reference_char(text_[name_end])) ++name_end;
-            out += lookup(text_.substr(next, name_end - next)).value_or("");
+            std::string found = lookup(text_.substr(next, name_end - next)).value_or("");
             i = name_end;
-            return true;
+            return append_expansion(dollar, found, out);
         }
         if (next >= end || text_[next] != '{') {
             error(dollar, variable() + ": '$' must be followed by a name or '{'; write '$$' "
@@ -318,7 +322,7 @@ private:
         bool set = found && (!colon || !found->empty());
         i = close + 1;
         if (name_end == close || (op == '-' && set)) {
-            out += found.value_or("");
+            return append_expansion(dollar, found.value_or(""), out);
         } else if (op == '-' || (op == '+' && set)) {
             return expand(op_at + 1, close, escapes, depth + 1, out);
         } else if (op == '?') {
@@ -327,9 +331,21 @@ private:
                                   (colon ? " and not empty" : ""));
                 return false;
             }
-            out += *found;
+            return append_expansion(dollar, *found, out);
         }
         return true;
+    }
+
+    bool append_expansion(size_t dollar, const std::string& value, std::string& out) {
+        expanded_ += value.size();
+        if (expanded_ <= kMaxExpandedBytes) {
+            out += value;
+            return true;
+        }
+        error(dollar, variable() + ": the file's values expand to more than " +
+                          std::to_string(kMaxExpandedBytes / (1024 * 1024)) +
+                          " MiB; references to references multiply, write the value out");
+        return false;
     }
 };
 

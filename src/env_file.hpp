@@ -38,7 +38,8 @@ using EnvLookup = std::function<std::optional<std::string>(const std::string& na
 /// ${VAR:-default}, ${VAR-default}, ${VAR:+alt}, ${VAR+alt}, ${VAR:?msg}, ${VAR?msg} and `$$`
 /// in unquoted and double-quoted values, from earlier entries of the file, then `outer` (an
 /// undefined name is empty); UTF-8 BOM; CRLF line endings. Errors (a name without '=', a bad
-/// name, an unterminated quote, which ends parsing, a bad `$`, a NUL byte) go to `errors`; a
+/// name, an unterminated quote, which ends parsing, a bad `$`, a NUL byte,
+/// references adding more than 4 MiB to the file's values) go to `errors`; a
 /// definition with an error is not in `entries`.
 ParsedEnvFile parse_env_text(std::string_view text, const std::string& file_name,
                              const EnvLookup& outer);

@@ -93,8 +93,9 @@ void load_pack_level(const Document& doc, RulePack& pack, Diagnostics& diagnosti
                 if (value.is_null() && value.type != YamlNode::Type::mapping) text = "";
                 else if (auto s = read_string("vars." + key.value, value, diagnostics)) text = *s;
                 else continue;
+                // `name =`: clang 14 cannot capture a structured binding itself.
                 auto it = std::find_if(pack.vars.begin(), pack.vars.end(),
-                                       [&](const auto& v) { return v.first == key.value; });
+                                       [&name = key.value](const auto& v) { return v.first == name; });
                 if (it != pack.vars.end()) it->second = text;
                 else pack.vars.emplace_back(key.value, text);
             }
@@ -177,11 +178,12 @@ void load_check(const YamlNode& node, RulePack& pack, Diagnostics& diagnostics) 
     fields.check_location = node.where;
     bool fields_ok = true;
     for (const auto& [key, value] : node.entries) {
-        auto common_it = std::find_if(common.begin(), common.end(), [&](const FieldSpec& s) { return s.name == key.value; });
+        // `name =`: clang 14 cannot capture a structured binding itself.
+        auto common_it = std::find_if(common.begin(), common.end(), [&name = key.value](const FieldSpec& s) { return s.name == name; });
         const FieldSpec* spec = common_it != common.end() ? &*common_it : nullptr;
         if (!spec && kind) {
             auto it = std::find_if(kind->fields.begin(), kind->fields.end(),
-                                   [&](const FieldSpec& s) { return s.name == key.value; });
+                                   [&name = key.value](const FieldSpec& s) { return s.name == name; });
             if (it != kind->fields.end()) spec = &*it;
         }
         if (!spec) {

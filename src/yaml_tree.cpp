@@ -11,6 +11,8 @@
 
 namespace preflight {
 
+YamlNode::YamlNode() = default;
+
 bool YamlNode::is_null() const {
     if (type == Type::null) return true;
     return type == Type::scalar && plain &&

@@ -22,6 +22,10 @@ struct YamlNode {
     std::vector<YamlNode> items;                           ///< sequence
     std::vector<std::pair<YamlNode, YamlNode>> entries;    ///< mapping, in file order
 
+    /// A null node. Defined out of line: clang with libstdc++ cannot build the implicit one
+    /// while `entries` names this still incomplete type.
+    YamlNode();
+
     bool is_scalar() const { return type == Type::scalar; }
     /// A plain scalar that YAML's core schema reads as null (`~`, `null`, empty).
     bool is_null() const;
