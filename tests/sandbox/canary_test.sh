@@ -49,7 +49,10 @@ unset PGPASSWORD PGPASSFILE
 backup_fpr=$(<"$dir/.sandbox/backup_fpr")
 
 # The sandbox really holds the canaries.
-if "$SANDBOX" secrets "$dir" | grep -qF "CnryDS second"; then pass "sandbox took the canaries"; else fail "sandbox ignored the canaries"; fi
+# Captured first: `grep -q` leaves at the first match, and under pipefail the writer's SIGPIPE
+# would fail the pipeline.
+sandbox_secrets=$("$SANDBOX" secrets "$dir")
+if grep -qF "CnryDS second" <<<"$sandbox_secrets"; then pass "sandbox took the canaries"; else fail "sandbox ignored the canaries"; fi
 
 # conninfo single-quoted value: \ and ' escaped.
 conninfo_quoted() {
