@@ -22,9 +22,8 @@ export SANDBOX_DIRECTUS_SECRET=$'CnryDS first "line" \\ $PATH 100% <x>&y\nCnryDS
 export SANDBOX_GPG_PASSPHRASE=$'CnryPP "a"\\b $c %d\nCnryPP2 \'e\' &f'
 var_token='CnryVT "v" \a $t 100% x'
 
-failures=0
-pass() { printf 'ok    %s\n' "$*"; }
-fail() { printf 'FAIL  %s\n' "$*"; failures=$((failures + 1)); }
+# shellcheck source=harness.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/harness.sh"
 
 dir=$(mktemp -d /tmp/pfc.XXXXXX)
 rmdir "$dir"
@@ -149,8 +148,4 @@ print("%s   %d forms of %d canaries searched in %d files, %d found" %
 sys.exit(1 if hits else 0)
 PYEOF
 
-if ((failures)); then
-    printf 'canary_test: %d failure(s)\n' "$failures"
-    exit 1
-fi
-printf 'canary_test: all passed\n'
+finish_test canary_test

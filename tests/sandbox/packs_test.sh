@@ -9,12 +9,8 @@ REPO_ROOT=$(cd -- "$SCRIPT_DIR/../.." && pwd -P)
 SANDBOX=$SCRIPT_DIR/sandbox.sh
 binary=${1:?usage: packs_test.sh PREFLIGHT_BINARY}
 
-failures=0
-pass() { printf 'ok    %s\n' "$*"; }
-fail() { printf 'FAIL  %s\n' "$*"; failures=$((failures + 1)); }
-expect_eq() { # what expected actual
-    if [[ $2 == "$3" ]]; then pass "$1"; else fail "$1: expected [$2], got [$3]"; fi
-}
+# shellcheck source=harness.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/harness.sh"
 
 cd "$REPO_ROOT"
 for pack in rules/*.yaml; do
@@ -72,8 +68,4 @@ for secret in "${secrets[@]}"; do
     if grep -rqF -- "$secret" "$out"; then fail "a sandbox secret (…${secret: -4}) appears in an output"; else pass "secret absent from every output"; fi
 done
 
-if ((failures)); then
-    printf 'packs_test: %d failure(s)\n' "$failures"
-    exit 1
-fi
-printf 'packs_test: all passed\n'
+finish_test packs_test

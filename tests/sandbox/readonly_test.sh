@@ -30,9 +30,8 @@ REPO_ROOT=$(cd -- "$SCRIPT_DIR/../.." && pwd -P)
 SANDBOX=$SCRIPT_DIR/sandbox.sh
 binary=${1:?usage: readonly_test.sh PREFLIGHT_BINARY}
 
-failures=0
-pass() { printf 'ok    %s\n' "$*"; }
-fail() { printf 'FAIL  %s\n' "$*"; failures=$((failures + 1)); }
+# shellcheck source=harness.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/harness.sh"
 
 dir=$(mktemp -d /tmp/pfr.XXXXXX)
 rmdir "$dir"
@@ -152,8 +151,4 @@ done
 leftover=$(find "$home_dir" -mindepth 1 -printf '%P\n')
 if [[ -z $leftover ]]; then pass "HOME was left empty"; else fail "HOME was written to: $leftover"; fi
 
-if ((failures)); then
-    printf 'readonly_test: %d failure(s)\n' "$failures"
-    exit 1
-fi
-printf 'readonly_test: all passed\n'
+finish_test readonly_test
