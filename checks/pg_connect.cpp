@@ -121,13 +121,17 @@ bool valid_literal_version(const KindInput& input, const std::string& field) {
 
 }  // namespace
 
+FieldSpec connection_field() {
+    return {"connection", FieldType::text, true, "", "name of a connection under the pack's connections:", {}};
+}
+
 KindSpec pg_connect_kind() {
     KindSpec spec;
     spec.name = "pg_connect";
     spec.summary = "a pack connection opens within the timeout, to a server within version "
                    "bounds, as the expected user and database";
     spec.fields = {
-        {"connection", FieldType::text, true, "", "name of a connection under the pack's connections:", {}},
+        connection_field(),
         {"min_server_version", FieldType::text, false, "",
          "lowest accepted server version, e.g. 13 or 15.2", {}},
         {"max_server_version", FieldType::text, false, "",

@@ -33,6 +33,9 @@ std::string server_version_text(long long server_version_num);
 Outcome judge_pg_connect(const std::string& connection, const PgSessionFacts& facts,
                          const PgConnectExpectations& expected);
 
+/// The declaration of the `connection` field every pg_* kind has.
+FieldSpec connection_field();
+
 /// The `connection` field of a pg_* kind when it names one of the pack's connections; else
 /// reports "unknown connection 'X'" (with a did-you-mean or the declared names) at the field
 /// and returns nullopt.

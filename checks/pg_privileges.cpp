@@ -280,7 +280,7 @@ KindSpec pg_privileges_kind() {
     spec.summary = "a role holds privileges on listed tables or every table of a schema, and "
                    "none of the forbidden ones; the remedy is the exact GRANT/REVOKE statements";
     spec.fields = {
-        {"connection", FieldType::text, true, "", "name of a connection under the pack's connections:", {}},
+        connection_field(),
         {"role", FieldType::text, false, "the connected user", "the role whose privileges are checked", {}},
         {"privileges", FieldType::text_list, false, "SELECT",
          "table privileges the role must hold (SELECT, INSERT, UPDATE, DELETE, TRUNCATE, "

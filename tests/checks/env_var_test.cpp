@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "support/fake_context.hpp"
+#include "support/file_fixtures.hpp"
 
 using preflight::Diagnostics;
 using preflight::EnvVarFindings;
@@ -36,27 +37,6 @@ Pattern pattern(const std::string& source) {
     REQUIRE(compiled);
     return *compiled;
 }
-
-class ScratchDir {
-public:
-    ScratchDir() {
-        std::string pattern = (std::filesystem::temp_directory_path() / "preflight-envvar-XXXXXX").string();
-        REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-        path_ = pattern;
-    }
-    ~ScratchDir() {
-        std::error_code ignored;
-        std::filesystem::remove_all(path_, ignored);
-    }
-    std::string file(const std::string& name, const std::string& content) const {
-        std::string path = (path_ / name).string();
-        std::ofstream(path, std::ios::binary) << content;
-        return path;
-    }
-
-private:
-    std::filesystem::path path_;
-};
 
 Template text(const std::string& source) {
     std::string error;
@@ -164,8 +144,8 @@ TEST_CASE("env_var kind: load-time validation is located") {
 }
 
 TEST_CASE("env_var kind: reads the given env file") {
-    ScratchDir dir;
-    std::string env = dir.file(".env", "# compose\nexport BACKUP_GPG_FPR=\"" + kFpr + "\" # backup key\n"
+    preflight::testing::TempDir dir;
+    std::string env = dir.write(".env", "# compose\nexport BACKUP_GPG_FPR=\"" + kFpr + "\" # backup key\n"
                                        "EMPTY=\nTWICE=1\nTWICE=2\nLOWER=abc\n");
     FakeRunContext context;
     context.vars["env_file"] = env;
@@ -228,9 +208,9 @@ TEST_CASE("env_var kind: a name the run environment could not settle is not 'not
 }
 
 TEST_CASE("env_var kind: registers secret values before judging") {
-    ScratchDir dir;
+    preflight::testing::TempDir dir;
     const std::string canary = "p@ss \"quoted\" back\\slash 100% $dollar wörd";
-    std::string env = dir.file("s.env", "DB_PASSWORD='" + canary + "'\nPLAIN=visible\nTWICE_SECRET=a1\nTWICE_SECRET=b2\n");
+    std::string env = dir.write("s.env", "DB_PASSWORD='" + canary + "'\nPLAIN=visible\nTWICE_SECRET=a1\nTWICE_SECRET=b2\n");
     FakeRunContext context;
     context.vars["f"] = env;
 
@@ -259,9 +239,9 @@ TEST_CASE("env_var kind: registers secret values before judging") {
 }
 
 TEST_CASE("env_var kind: an unreadable or broken file is an error that never shows a value") {
-    ScratchDir dir;
+    preflight::testing::TempDir dir;
     const std::string canary = "hunter2 \\\"q\\\" 100% $$ wörd";
-    std::string broken = dir.file("broken.env", "OK=1\nGOOD_PASSWORD=\"x\"\nNOEQUALS\nDB_PASSWORD=\"" + canary +
+    std::string broken = dir.write("broken.env", "OK=1\nGOOD_PASSWORD=\"x\"\nNOEQUALS\nDB_PASSWORD=\"" + canary +
                                                      "\nsecond hunter2 line\n");
     FakeRunContext context;
     context.vars["f"] = broken;
@@ -281,7 +261,7 @@ TEST_CASE("env_var kind: an unreadable or broken file is an error that never sho
     // The value it did parse is secret by name: registered even though the check errs.
     CHECK(secret_names(context) == std::vector<std::string>{"env GOOD_PASSWORD"});
 
-    context.vars["f"] = dir.file("", "");  // the directory itself
+    context.vars["f"] = dir.path();  // the directory itself
     Outcome directory = load({{"name", "X"}, {"file", "${var.f}"}}).check->run(context);
     CHECK(directory.status == Status::error);
     CHECK(directory.message == "cannot check X: " + context.vars["f"] + ": cannot read env file: not a regular file (it is a directory)");
