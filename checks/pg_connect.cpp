@@ -68,6 +68,23 @@ std::optional<std::string> declared_connection(const KindInput& input) {
     return std::nullopt;
 }
 
+host::PgQueryScope pg_query_scope(const RunContext& context) {
+    host::PgQueryScope scope;
+    scope.deadline = context.deadline();
+    scope.add_secret = [&context](const std::string& value, const std::string& name) {
+        context.add_secret(value, name);
+    };
+    scope.connection = [&context](const std::string& name) -> std::optional<host::PgConnectionTarget> {
+        const auto& connections = context.pack().connections;
+        const auto decl = connections.find(name);
+        if (decl == connections.end()) return std::nullopt;
+        return host::PgConnectionTarget{
+            context.resolve(decl->second.postgres),
+            decl->second.password ? context.resolve(*decl->second.password) : std::string{}};
+    };
+    return scope;
+}
+
 namespace {
 
 const char* const kSessionQuery =
@@ -97,7 +114,7 @@ public:
                                   "': PostgreSQL access is not available in this run");
         std::vector<host::PgRow> rows;
         try {
-            rows = postgres->query(context, connection, kSessionQuery, {});
+            rows = postgres->query(pg_query_scope(context), connection, kSessionQuery, {});
         } catch (const host::PgError& e) {
             return Outcome::error(e.what());
         }

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "src/check.hpp"
+#include "src/host/pg.hpp"
 
 namespace preflight {
 
@@ -40,6 +41,10 @@ FieldSpec connection_field();
 /// reports "unknown connection 'X'" (with a did-you-mean or the declared names) at the field
 /// and returns nullopt.
 std::optional<std::string> declared_connection(const KindInput& input);
+
+/// What the PostgreSQL connector needs from a running check: its deadline, its secret registry
+/// and the pack's connections resolved through its references (UnresolvedReference passes).
+host::PgQueryScope pg_query_scope(const RunContext& context);
 
 /// The `pg_connect` kind.
 KindSpec pg_connect_kind();

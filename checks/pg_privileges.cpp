@@ -173,7 +173,7 @@ public:
                                   "': PostgreSQL access is not available in this run");
         std::vector<host::PgRow> rows;
         try {
-            rows = postgres->query(context, connection, kPrivilegeQuery,
+            rows = postgres->query(pg_query_scope(context), connection, kPrivilegeQuery,
                                    {role_name, text_array_literal(schemas),
                                     text_array_literal(names), resolved.schema.value_or(""),
                                     text_array_literal(asked)});

@@ -5,11 +5,10 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
-#include <fstream>
 #include <limits>
 #include <pqxx/pqxx>
-#include <sstream>
 
+#include "src/host/files.hpp"
 #include "src/host/pg_conninfo.hpp"
 
 namespace preflight::host {
@@ -86,25 +85,27 @@ private:
     ParamsPolicy policy_;
 };
 
-std::optional<std::string> read_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return std::nullopt;
-    std::ostringstream out;
-    out << in.rdbuf();
-    return out.str();
-}
-
 std::string environment_value(const char* name) {
     const char* value = std::getenv(name);
     return value ? value : "";
 }
 
 // Capped at what statement_timeout accepts (an int of milliseconds).
-long long remaining_ms(const RunContext& context) {
+long long remaining_ms(const PgQueryScope& scope) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                          context.deadline() - std::chrono::steady_clock::now())
+                          scope.deadline - std::chrono::steady_clock::now())
                           .count();
     return std::min<long long>(left, std::numeric_limits<int>::max());
+}
+
+// "connection 'db': passfile /dev/zero is not usable: not a regular file (it is a character
+// device) (...)": said instead of connecting, since libpq might take a password from it that the
+// reports could not mask.
+std::string unreadable_passfile_message(const std::string& connection, const std::string& path,
+                                        const std::string& reason) {
+    return "connection '" + connection + "': passfile " + path + " is not usable: " + reason +
+           " (a passfile must be a readable regular file of at most " +
+           describe_size(kMaxTextFileBytes) + "; fix or unset passfile/PGPASSFILE)";
 }
 
 // The lock wait gives up first, so a blocked query reports the lock, not a generic timeout.
@@ -120,31 +121,28 @@ struct LibpqConnector::Session {
     std::unique_ptr<ParamsConnection> connection;
     std::unique_ptr<pqxx::quiet_errorhandler> notices;  // checks never print
 
-    void add_secret(const RunContext& context, const std::string& value, const std::string& name) {
+    void add_secret(const PgQueryScope& scope, const std::string& value, const std::string& name) {
         if (value.empty()) return;
         secrets.emplace_back(value, name);
-        context.add_secret(value, name);
+        scope.add_secret(value, name);
     }
 
-    void open(const RunContext& context, const std::string& name);
-    std::vector<PgRow> run(const RunContext& context, const std::string& name,
+    void open(const PgQueryScope& scope, const std::string& name);
+    std::vector<PgRow> run(const PgQueryScope& scope, const std::string& name,
                            const std::string& sql, const std::vector<std::string>& params);
 };
 
-void LibpqConnector::Session::open(const RunContext& context, const std::string& name) {
-    const auto& connections = context.pack().connections;
-    const auto decl = connections.find(name);
-    if (decl == connections.end()) {
-        attempted = true;
+void LibpqConnector::Session::open(const PgQueryScope& scope, const std::string& name) {
+    const std::optional<PgConnectionTarget> target = scope.connection(name);
+    attempted = true;
+    if (!target) {
         failure = "connection '" + name + "' is not declared under the pack's connections:";
         return;
     }
-    const std::string conninfo = context.resolve(decl->second.postgres);
-    const std::string password =
-        decl->second.password ? context.resolve(*decl->second.password) : std::string{};
-    attempted = true;
-    add_secret(context, password, "connection " + name + " password");
-    add_secret(context, environment_value("PGPASSWORD"), "env PGPASSWORD");
+    const std::string& conninfo = target->conninfo;
+    const std::string& password = target->password;
+    add_secret(scope, password, "connection " + name + " password");
+    add_secret(scope, environment_value("PGPASSWORD"), "env PGPASSWORD");
 
     if (uri_needs_encoding(conninfo)) {
         failure = invalid_conninfo_message(name);
@@ -162,21 +160,30 @@ void LibpqConnector::Session::open(const RunContext& context, const std::string&
     for (auto* option = parsed.get(); option->keyword; ++option)
         if (option->val && *option->val) params.emplace_back(option->keyword, option->val);
     if (const auto* inline_password = find_param(params, "password"))
-        add_secret(context, *inline_password, "connection " + name + " conninfo password");
+        add_secret(scope, *inline_password, "connection " + name + " conninfo password");
 
     std::string passfile = environment_value("PGPASSFILE");
     if (const auto* keyword = find_param(params, "passfile")) passfile = *keyword;
     if (passfile.empty() && !environment_value("HOME").empty())
         passfile = environment_value("HOME") + "/.pgpass";
-    if (!passfile.empty())
-        if (auto contents = read_file(passfile))
+    if (!passfile.empty()) {
+        // Read as every other input: bounded, regular files only, never blocking. A passfile
+        // that exists but cannot be read this way could hold a password libpq would use and
+        // the reports could not mask: the connection is not opened.
+        std::string error;
+        if (auto contents = read_text_file(passfile, kMaxTextFileBytes, error)) {
             for (const auto& entry : passfile_passwords(*contents))
-                add_secret(context, entry, "passfile " + passfile + " password");
+                add_secret(scope, entry, "passfile " + passfile + " password");
+        } else if (error != "no such file") {
+            failure = unreadable_passfile_message(name, passfile, error);
+            return;
+        }
+    }
 
     if (!password.empty()) set_param(params, "password", password);
     // connect_timeout follows the check's timeout (libpq's minimum is 2 s) unless the
     // conninfo asks for less.
-    const int timeout_s = static_cast<int>(std::max(2LL, (remaining_ms(context) + 999) / 1000));
+    const int timeout_s = static_cast<int>(std::max(2LL, (remaining_ms(scope) + 999) / 1000));
     int effective_timeout = timeout_s;
     if (const auto* own = find_param(params, "connect_timeout")) {
         const int asked = std::atoi(own->c_str());
@@ -185,7 +192,7 @@ void LibpqConnector::Session::open(const RunContext& context, const std::string&
     set_param(params, "connect_timeout", std::to_string(effective_timeout));
     // The timeouts hold from the first statement on, before any SET could run; each query then
     // narrows them to its own check's remaining time.
-    const long long budget_ms = std::max(1LL, remaining_ms(context));
+    const long long budget_ms = std::max(1LL, remaining_ms(scope));
     const auto* options = find_param(params, "options");
     set_param(params, "options",
               (options ? *options + " " : std::string{}) +
@@ -204,10 +211,10 @@ void LibpqConnector::Session::open(const RunContext& context, const std::string&
     }
 }
 
-std::vector<PgRow> LibpqConnector::Session::run(const RunContext& context, const std::string& name,
+std::vector<PgRow> LibpqConnector::Session::run(const PgQueryScope& scope, const std::string& name,
                                                 const std::string& sql,
                                                 const std::vector<std::string>& params) {
-    const long long statement_ms = remaining_ms(context);
+    const long long statement_ms = remaining_ms(scope);
     if (statement_ms <= 0)
         throw PgError("connection '" + name + "': the check's timeout was reached before the query");
     const long long lock_ms = lock_budget_ms(statement_ms);
@@ -256,16 +263,16 @@ LibpqConnector::Session& LibpqConnector::session(const std::string& name) {
     return *slot;
 }
 
-std::vector<PgRow> LibpqConnector::query(const RunContext& context, const std::string& connection,
+std::vector<PgRow> LibpqConnector::query(const PgQueryScope& scope, const std::string& connection,
                                          const std::string& sql,
                                          const std::vector<std::string>& params) {
     Session& session = this->session(connection);
     std::lock_guard lock(session.mutex);
     // Each check may report through its own context: every one of them learns the secrets.
-    for (const auto& [value, name] : session.secrets) context.add_secret(value, name);
-    if (!session.attempted) session.open(context, connection);
+    for (const auto& [value, name] : session.secrets) scope.add_secret(value, name);
+    if (!session.attempted) session.open(scope, connection);
     if (!session.failure.empty()) throw PgError(session.failure);
-    return session.run(context, connection, sql, params);
+    return session.run(scope, connection, sql, params);
 }
 
 }  // namespace preflight::host

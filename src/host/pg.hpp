@@ -1,6 +1,8 @@
 #pragma once
 // PostgreSQL access for the pg_* checks: named pack connections, opened once per run, used only
 // through read-only transactions bounded by the calling check's timeout.
+#include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -8,8 +10,6 @@
 #include <stdexcept>
 #include <string>
 #include <vector>
-
-#include "src/check.hpp"
 
 namespace preflight::host {
 
@@ -23,6 +23,25 @@ public:
 /// One result row: a text cell per column, nullopt for SQL NULL.
 using PgRow = std::vector<std::optional<std::string>>;
 
+/// A pack connection as the asking check resolved it: its conninfo and its `password:` ("" when
+/// the pack gives none).
+struct PgConnectionTarget {
+    std::string conninfo;
+    std::string password;
+};
+
+/// What the connector needs from the check that asks a query: its deadline, a way to register
+/// secrets for every output of the run, and the pack's connections. The check side builds it
+/// (pg_query_scope in checks/pg_connect.hpp); the host layer knows nothing of the check contract.
+struct PgQueryScope {
+    std::chrono::steady_clock::time_point deadline;  ///< when the asking check must have finished
+    /// Registers `value` as secret; `name` says what it is ("connection db password").
+    std::function<void(const std::string& value, const std::string& name)> add_secret;
+    /// The named connection, resolved; nullopt when the pack does not declare it. May throw
+    /// (an unresolved reference): the connector lets that through.
+    std::function<std::optional<PgConnectionTarget>(const std::string& connection)> connection;
+};
+
 /// What the checks use to talk to PostgreSQL.
 class PgConnector {
 public:
@@ -30,8 +49,8 @@ public:
     /// Runs `sql` (one statement, parameters $1..$n bound as text) in a read-only transaction on
     /// the pack connection `connection`, within the calling check's remaining time. Returns the
     /// rows as text. Throws PgError (unreachable, authentication refused, timeout, lock wait,
-    /// lost session, SQL error); lets UnresolvedReference from the connection's templates through.
-    virtual std::vector<PgRow> query(const RunContext& context, const std::string& connection,
+    /// lost session, SQL error, unreadable passfile); lets what `scope.connection` throws through.
+    virtual std::vector<PgRow> query(const PgQueryScope& scope, const std::string& connection,
                                      const std::string& sql,
                                      const std::vector<std::string>& params) = 0;
 };
@@ -47,7 +66,7 @@ public:
     LibpqConnector(const LibpqConnector&) = delete;
     LibpqConnector& operator=(const LibpqConnector&) = delete;
 
-    std::vector<PgRow> query(const RunContext& context, const std::string& connection,
+    std::vector<PgRow> query(const PgQueryScope& scope, const std::string& connection,
                              const std::string& sql,
                              const std::vector<std::string>& params) override;
 

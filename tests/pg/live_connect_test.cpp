@@ -217,8 +217,8 @@ TEST_CASE("a connection is opened once per run and shared between checks") {
     auto first = pg_context(&connector, cluster.conninfo(connect_role()), kPassword);
     auto second = pg_context(&connector, cluster.conninfo(connect_role()), kPassword);
     const std::string pid_query = "SELECT pg_backend_pid()";
-    auto pid = connector.query(*first, "db", pid_query, {});
-    CHECK(connector.query(*second, "db", pid_query, {}) == pid);
+    auto pid = connector.query(pg_query_scope(*first), "db", pid_query, {});
+    CHECK(connector.query(pg_query_scope(*second), "db", pid_query, {}) == pid);
     // The second check's context learned the secret too, though it did not open the session.
     CHECK(registered(*second, kPassword, "connection db password"));
 
@@ -231,18 +231,18 @@ TEST_CASE("a connection is opened once per run and shared between checks") {
         });
     for (auto& thread : threads) thread.join();
     CHECK(statuses == std::vector<Status>(4, Status::pass));
-    CHECK(connector.query(*first, "db", pid_query, {}) == pid);
+    CHECK(connector.query(pg_query_scope(*first), "db", pid_query, {}) == pid);
 }
 
 TEST_CASE("the session is read-only and nothing is written") {
     auto& cluster = PgCluster::shared();
     host::LibpqConnector connector;
     auto context = pg_context(&connector, cluster.conninfo(connect_role()), kPassword);
-    CHECK(connector.query(*context, "db", "SHOW default_transaction_read_only", {}) ==
+    CHECK(connector.query(pg_query_scope(*context), "db", "SHOW default_transaction_read_only", {}) ==
           std::vector<host::PgRow>{{std::string("on")}});
-    CHECK(connector.query(*context, "db", "SHOW transaction_read_only", {}) ==
+    CHECK(connector.query(pg_query_scope(*context), "db", "SHOW transaction_read_only", {}) ==
           std::vector<host::PgRow>{{std::string("on")}});
-    CHECK_THROWS_WITH_AS(connector.query(*context, "db", "CREATE TABLE pf_written (a int)", {}),
+    CHECK_THROWS_WITH_AS(connector.query(pg_query_scope(*context), "db", "CREATE TABLE pf_written (a int)", {}),
                          "connection 'db': query failed: cannot execute CREATE TABLE in a "
                          "read-only transaction (SQLSTATE 25006)",
                          host::PgError);
@@ -253,7 +253,7 @@ TEST_CASE("a terminated backend is an error, and the run does not silently recon
     host::LibpqConnector connector;
     auto context = pg_context(&connector, cluster.conninfo(connect_role()), kPassword);
     CHECK(run_connect(*context).status == Status::pass);
-    auto pid = connector.query(*context, "db", "SELECT pg_backend_pid()", {});
+    auto pid = connector.query(pg_query_scope(*context), "db", "SELECT pg_backend_pid()", {});
     cluster.admin("SELECT pg_terminate_backend(" + *pid.at(0).at(0) + ", 5000)");
     const std::string lost =
         "connection 'db': the server ended the session (backend terminated by an administrator, "

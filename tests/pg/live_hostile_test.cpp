@@ -41,7 +41,7 @@ TEST_CASE("a query that runs past the check's time ends as an error via statemen
     context->check_timeout = std::chrono::milliseconds(1500);
     std::string message;
     try {
-        connector.query(*context, "db", "SELECT pg_sleep(60)", {});
+        connector.query(pg_query_scope(*context), "db", "SELECT pg_sleep(60)", {});
     } catch (const host::PgError& error) {
         message = error.what();
     }
@@ -57,7 +57,7 @@ TEST_CASE("a query that runs past the check's time ends as an error via statemen
     CHECK(std::stoi(budget) <= 1500);
     // The session is still usable for the next check.
     context->started = std::chrono::steady_clock::now();
-    CHECK(connector.query(*context, "db", "SELECT 1", {}) == std::vector<host::PgRow>{{std::string("1")}});
+    CHECK(connector.query(pg_query_scope(*context), "db", "SELECT 1", {}) == std::vector<host::PgRow>{{std::string("1")}});
 }
 
 TEST_CASE("a role holding every write privilege cannot write through the read-only session") {
@@ -75,7 +75,7 @@ TEST_CASE("a role holding every write privilege cannot write through the read-on
     auto refused = [&](const std::string& sql) {
         context->started = std::chrono::steady_clock::now();
         try {
-            connector.query(*context, "db", sql, {});
+            connector.query(pg_query_scope(*context), "db", sql, {});
         } catch (const host::PgError& error) {
             return std::string(error.what());
         }

@@ -30,11 +30,11 @@ class CountingConnector : public host::PgConnector {
 public:
     host::LibpqConnector inner;
     int calls = 0;
-    std::vector<host::PgRow> query(const RunContext& context, const std::string& connection,
+    std::vector<host::PgRow> query(const host::PgQueryScope& scope, const std::string& connection,
                                    const std::string& sql,
                                    const std::vector<std::string>& params) override {
         ++calls;
-        return inner.query(context, connection, sql, params);
+        return inner.query(scope, connection, sql, params);
     }
 };
 
