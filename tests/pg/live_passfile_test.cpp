@@ -94,7 +94,7 @@ TEST_CASE("a FIFO passfile is an error at once, not a blocked check") {
     CHECK(outcome.message == unusable(fifo, "not a regular file (it is a FIFO)"));
 }
 
-TEST_CASE("a ~/.pgpass over 1 MiB or a directory is an error; a missing one is not") {
+TEST_CASE("a ~/.pgpass over 1 MiB or a directory is an error, a missing one is not") {
     TempDir home;
     ScopedEnv home_env("HOME", home.path());
     ScopedEnv no_passfile("PGPASSFILE", "");
