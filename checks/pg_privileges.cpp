@@ -21,9 +21,14 @@ namespace {
 // so has_table_privilege runs once per distinct (schema, kind, owner, ACL) on one sample table of
 // that shape, and USAGE once per schema: a 10,000-table schema managed with default privileges
 // costs a handful of calls instead of 50,000.
+// With $6 true, each table row also says what pg_dump reads beyond the rows (pg_dump.c, 15 and
+// 16): its owned sequences (pg_depend 'a' for serial/OWNED BY, 'i' for identity), whose state it
+// reads with SELECT last_value, is_called FROM seq; and row-level security, since it dumps with
+// row_security=off and COPY then refuses a table whose policies would apply to the role. Its
+// LOCK TABLE ... IN ACCESS SHARE MODE needs what SELECT already needs (SELECT, schema USAGE).
 const char* const kPrivilegeQuery = R"SQL(
 WITH target AS (
-  SELECT oid, rolname::text AS rolname, rolsuper FROM pg_catalog.pg_roles
+  SELECT oid, rolname::text AS rolname, rolsuper, rolbypassrls FROM pg_catalog.pg_roles
   WHERE rolname = COALESCE(NULLIF($1, ''), current_user)
 ),
 listed AS (
@@ -67,11 +72,24 @@ SELECT 0 AS part, NULL::bigint AS ord,
        COALESCE((SELECT rolsuper FROM target), false)::text,
        (EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = NULLIF($4, '')))::text,
        (SELECT count(*) FROM in_schema)::text,
-       NULL
+       NULL,
+       COALESCE((SELECT rolbypassrls FROM target), false)::text, NULL, NULL, NULL
 UNION ALL
 SELECT 1, w.ord, w.nspname, w.relname, (w.nspoid IS NOT NULL)::text, (w.reloid IS NOT NULL)::text,
-       u.granted::text, j.held::text
+       u.granted::text, j.held::text,
+       CASE WHEN $6::boolean THEN (c.relkind = 'r' AND c.relrowsecurity)::text END,
+       CASE WHEN $6::boolean THEN c.relforcerowsecurity::text END,
+       CASE WHEN $6::boolean THEN pg_catalog.pg_has_role(t.oid, c.relowner, 'USAGE')::text END,
+       CASE WHEN $6::boolean THEN (
+         SELECT pg_catalog.json_agg(s.relname::text ORDER BY s.relname)::text
+         FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_class s ON s.oid = d.objid
+         WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.objsubid = 0
+           AND d.refclassid = 'pg_catalog.pg_class'::regclass AND d.refobjid = c.oid
+           AND d.deptype IN ('a', 'i') AND s.relkind = 'S'
+           AND NOT has_sequence_privilege(t.oid, s.oid, 'SELECT')) END
 FROM wanted w
+LEFT JOIN pg_catalog.pg_class c ON c.oid = w.reloid
+LEFT JOIN target t ON true
 LEFT JOIN usage u ON u.nspoid = w.nspoid
 LEFT JOIN judged j ON j.nspoid = w.nspoid AND j.relkind = w.relkind
   AND j.relowner = w.relowner AND j.relacl IS NOT DISTINCT FROM w.relacl
@@ -99,26 +117,44 @@ std::vector<std::string> privilege_array(const std::string& literal) {
     return names;
 }
 
-// Rows of kPrivilegeQuery: part, ord, then six text cells. Throws on anything unexpected.
-PrivilegeFacts read_facts(const std::vector<host::PgRow>& rows) {
-    if (rows.empty() || rows[0].size() != 8 || rows[0][0] != "0" || !rows[0][2] || !rows[0][6])
+// A JSON array of names, as json_agg writes it.
+std::vector<std::string> name_array(const std::string& text) {
+    const auto parsed = nlohmann::json::parse(text);
+    if (!parsed.is_array()) throw std::runtime_error("not an array");
+    return parsed.get<std::vector<std::string>>();
+}
+
+// Rows of kPrivilegeQuery: part, ord, then ten text cells. Throws on anything unexpected.
+PrivilegeFacts read_facts(const std::vector<host::PgRow>& rows, bool pg_dump_readable) {
+    constexpr size_t kColumns = 12;
+    if (rows.empty() || rows[0].size() != kColumns || rows[0][0] != "0" || !rows[0][2] ||
+        !rows[0][6])
         throw std::runtime_error("no role row");
     PrivilegeFacts facts;
     facts.role = *rows[0][2];
     facts.role_exists = boolean_cell(rows[0][3]);
     facts.superuser = boolean_cell(rows[0][4]);
     facts.schema_exists = boolean_cell(rows[0][5]);
+    facts.bypass_rls = boolean_cell(rows[0][8]);
     facts.schema_table_count = std::stoll(*rows[0][6]);
     facts.tables.reserve(rows.size() - 1);
     for (size_t i = 1; i < rows.size(); ++i) {
         const host::PgRow& row = rows[i];
-        if (row.size() != 8 || row[0] != "1" || !row[2] || !row[3]) throw std::runtime_error("bad table row");
+        if (row.size() != kColumns || row[0] != "1" || !row[2] || !row[3])
+            throw std::runtime_error("bad table row");
         TablePrivilegeFacts table;
         table.name = {*row[2], *row[3]};
         table.schema_exists = boolean_cell(row[4]);
         table.table_exists = boolean_cell(row[5]);
         if (row[6]) table.schema_usage = boolean_cell(row[6]);
         if (row[7]) table.held = privilege_array(*row[7]);
+        if (pg_dump_readable && table.table_exists) {
+            table.row_security = boolean_cell(row[8]);
+            table.force_row_security = boolean_cell(row[9]);
+            // Null only when the role does not exist, which the judge reports first.
+            table.role_has_owner_privileges = row[10] && boolean_cell(row[10]);
+            if (row[11]) table.sequences_without_select = name_array(*row[11]);
+        }
         facts.tables.push_back(std::move(table));
     }
     return facts;
@@ -176,13 +212,14 @@ public:
             rows = postgres->query(pg_query_scope(context), connection, kPrivilegeQuery,
                                    {role_name, text_array_literal(schemas),
                                     text_array_literal(names), resolved.schema.value_or(""),
-                                    text_array_literal(asked)});
+                                    text_array_literal(asked),
+                                    resolved.pg_dump_readable ? "true" : "false"});
         } catch (const host::PgError& e) {
             return Outcome::error(e.what());
         }
         PrivilegeFacts facts;
         try {
-            facts = read_facts(rows);
+            facts = read_facts(rows, resolved.pg_dump_readable);
         } catch (const std::exception&) {
             return Outcome::error("connection '" + connection +
                                   "': the server's answer about privileges was not understood");
@@ -267,6 +304,15 @@ std::unique_ptr<Check> make_check(const KindInput& input) {
         ok = false;
     }
     check->rules.forbid_superuser = fields.choice("superuser").value_or("allow") == "forbid";
+    check->rules.pg_dump_readable = fields.boolean("pg_dump_readable").value_or(false);
+    if (check->rules.pg_dump_readable &&
+        std::find(check->rules.privileges.begin(), check->rules.privileges.end(), "SELECT") ==
+            check->rules.privileges.end()) {
+        input.diagnostics.error(fields.where("pg_dump_readable"),
+                                "'pg_dump_readable' needs SELECT in 'privileges' (pg_dump locks "
+                                "and copies each table)");
+        ok = false;
+    }
     if (!ok) return nullptr;
     check->connection = *connection;
     return check;
@@ -296,6 +342,10 @@ KindSpec pg_privileges_kind() {
          "table privileges the role must NOT hold, e.g. [INSERT, UPDATE, DELETE, TRUNCATE]", {}},
         {"superuser", FieldType::choice, false, "allow", "forbid: the role must not be a superuser",
          {"forbid", "allow"}},
+        {"pg_dump_readable", FieldType::boolean, false, "false",
+         "true: also prove pg_dump can dump each table as the role (SELECT on its owned "
+         "serial/identity sequences; row-level security bypassed, as pg_dump runs with "
+         "row_security=off)", {}},
     };
     spec.make = make_check;
     return spec;

@@ -1,7 +1,8 @@
 #pragma once
 // Kind `pg_privileges`: a role holds the required privileges on listed tables and/or on every
 // table of a schema, holds none of the forbidden ones, and (optionally) is not a superuser.
-// One query answers for all tables; the remedy is the exact GRANT/REVOKE statements.
+// One query answers for all tables; the remedy is the exact GRANT/REVOKE statements. With
+// `pg_dump_readable`, the same query also proves pg_dump can dump each table as the role.
 #include <optional>
 #include <string>
 #include <vector>
@@ -18,6 +19,13 @@ struct TablePrivilegeFacts {
     bool table_exists = false;          ///< a table, view, materialized view or foreign table
     std::optional<bool> schema_usage;   ///< the role's USAGE on the schema, when it exists
     std::vector<std::string> held;      ///< of the privileges asked about (required and forbidden)
+    // What pg_dump reads beyond the rows' SELECT (asked only with pg_dump_readable):
+    bool row_security = false;        ///< an ordinary table with row-level security enabled
+    bool force_row_security = false;  ///< ... that applies to its owner too (FORCE)
+    bool role_has_owner_privileges = false;  ///< the role is the owner or inherits its privileges
+    /// Owned sequences (serial, identity, OWNED BY; in the table's schema) the role may not
+    /// SELECT: pg_dump reads their state with SELECT last_value, is_called FROM each.
+    std::vector<std::string> sequences_without_select;
 };
 
 /// Everything the privilege query reports.
@@ -25,6 +33,7 @@ struct PrivilegeFacts {
     std::string role;  ///< as checked: the connected user when the check names no role
     bool role_exists = true;
     bool superuser = false;
+    bool bypass_rls = false;          ///< BYPASSRLS: row-level security never applies to the role
     bool schema_exists = false;       ///< meaningful when the rules name a schema
     long long schema_table_count = 0;  ///< tables (ordinary and partitioned) of that schema
     /// The listed tables in order, then the schema's other tables by name.
@@ -39,6 +48,8 @@ struct PrivilegeRules {
     bool has_listed_tables = false;
     std::optional<std::string> schema;
     std::optional<long long> expect_count;
+    /// Also prove a data dump with pg_dump as the role would not be refused (needs SELECT).
+    bool pg_dump_readable = false;
 };
 
 /// The table privileges has_table_privilege knows, upper case.
@@ -51,7 +62,10 @@ const std::vector<std::string>& table_privilege_names();
 /// The generated remedy has one statement per line, identifiers through quote_ident:
 /// "GRANT USAGE ON SCHEMA s TO r;", one "GRANT SELECT[, ...] ON s.t TO r;" per table missing
 /// grants, one "REVOKE INSERT[, ...] ON s.t FROM r;" per table holding forbidden ones, and
-/// "ALTER ROLE r NOSUPERUSER;".
+/// "ALTER ROLE r NOSUPERUSER;". With `pg_dump_readable`, also: "row-level security stops
+/// pg_dump (it dumps with row_security=off) on 1 of 9 tables: s.t" (remedy "ALTER ROLE r
+/// BYPASSRLS;") and "no SELECT on 2 owned sequences pg_dump reads: s.a_id_seq, s.b_id_seq"
+/// (remedy one "GRANT SELECT ON SEQUENCE s.a_id_seq TO r;" per sequence).
 Outcome judge_privileges(const PrivilegeFacts& facts, const PrivilegeRules& rules);
 
 /// The `pg_privileges` kind.

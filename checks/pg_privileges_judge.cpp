@@ -37,7 +37,15 @@ nlohmann::json expected_of(const PrivilegeRules& rules) {
     if (rules.forbid_superuser) expected["superuser"] = "forbid";
     if (rules.schema) expected["schema"] = *rules.schema;
     if (rules.expect_count) expected["expect_count"] = *rules.expect_count;
+    if (rules.pg_dump_readable) expected["pg_dump_readable"] = true;
     return expected;
+}
+
+// Row-level security stops pg_dump's COPY (row_security=off) unless it does not apply to the
+// role: superusers and BYPASSRLS roles skip it, owners too unless the table FORCEs it.
+bool row_security_stops_pg_dump(const PrivilegeFacts& facts, const TablePrivilegeFacts& table) {
+    if (!table.row_security || facts.superuser || facts.bypass_rls) return false;
+    return table.force_row_security || !table.role_has_owner_privileges;
 }
 
 }  // namespace
@@ -128,6 +136,30 @@ Outcome judge_privileges(const PrivilegeFacts& facts, const PrivilegeRules& rule
     report(rules.privileges, true, "lacks", "missing_privileges");
     if (!facts.superuser) report(rules.forbid, false, "holds forbidden", "forbidden_held");
 
+    if (rules.pg_dump_readable) {
+        std::vector<std::string> rls_tables, sequences;
+        for (const auto* table : present) {
+            if (row_security_stops_pg_dump(facts, *table)) rls_tables.push_back(table->name.quoted());
+            for (const auto& sequence : table->sequences_without_select)
+                sequences.push_back(QualifiedName{table->name.schema, sequence}.quoted());
+        }
+        if (!rls_tables.empty()) {
+            findings.push_back("row-level security stops pg_dump (it dumps with "
+                               "row_security=off) on " + std::to_string(rls_tables.size()) +
+                               of_all + name_list(rls_tables));
+            observed["row_security_stops_pg_dump"] = rls_tables;
+            remedy.push_back("ALTER ROLE " + role + " BYPASSRLS;");
+        }
+        if (!sequences.empty()) {
+            findings.push_back("no SELECT on " + std::to_string(sequences.size()) + " owned " +
+                               (sequences.size() == 1 ? "sequence" : "sequences") +
+                               " pg_dump reads: " + name_list(sequences));
+            observed["sequences_without_select"] = sequences;
+            for (const auto& sequence : sequences)
+                remedy.push_back("GRANT SELECT ON SEQUENCE " + sequence + " TO " + role + ";");
+        }
+    }
+
     for (const auto* table : present) {
         std::vector<std::string> missing;
         for (const auto& privilege : rules.privileges)
@@ -151,6 +183,8 @@ Outcome judge_privileges(const PrivilegeFacts& facts, const PrivilegeRules& rule
                               tables_word(present.size());
         if (rules.schema && !rules.has_listed_tables)
             message += " of schema " + quote_ident(*rules.schema);
+        if (rules.pg_dump_readable)
+            message += "; pg_dump can read them (owned sequences, row-level security)";
         if (!rules.forbid.empty()) message += "; holds none of " + join(rules.forbid, ", ");
         if (rules.forbid_superuser) message += "; is not a superuser";
         return Outcome::pass(message, observed);

@@ -10,11 +10,18 @@ namespace {
 
 TablePrivilegeFacts table(const std::string& schema, const std::string& name,
                           std::vector<std::string> held, bool usage = true) {
-    return {{schema, name}, true, true, usage, std::move(held)};
+    TablePrivilegeFacts facts;
+    facts.name = {schema, name};
+    facts.schema_exists = facts.table_exists = true;
+    facts.schema_usage = usage;
+    facts.held = std::move(held);
+    return facts;
 }
 
 TablePrivilegeFacts absent(const std::string& schema, const std::string& name) {
-    return {{schema, name}, true, false, true, {}};
+    TablePrivilegeFacts facts = table(schema, name, {});
+    facts.table_exists = false;
+    return facts;
 }
 
 PrivilegeFacts facts_of(std::vector<TablePrivilegeFacts> tables) {
@@ -167,6 +174,66 @@ TEST_CASE("judge_privileges: an unknown role, and long lists are cut at ten name
           "role cutter_exec: lacks SELECT on 12 of 12 tables: s.t0, s.t1, s.t2, s.t3, s.t4, s.t5, "
           "s.t6, s.t7, s.t8, s.t9 and 2 more");
     CHECK(outcome.observed["missing_privileges"]["SELECT"].size() == 12);
+}
+
+namespace {
+
+PrivilegeRules for_pg_dump() {
+    PrivilegeRules rules = listed();
+    rules.pg_dump_readable = true;
+    return rules;
+}
+
+TablePrivilegeFacts with_row_security(TablePrivilegeFacts facts, bool owner, bool force) {
+    facts.row_security = true;
+    facts.role_has_owner_privileges = owner;
+    facts.force_row_security = force;
+    return facts;
+}
+
+}  // namespace
+
+TEST_CASE("judge_privileges pg_dump_readable: sequences and row-level security pass when readable") {
+    auto plain = table("cutter_governance", "cut_run", {"SELECT"});
+    auto owned_no_force = with_row_security(table("cutter_governance", "b", {"SELECT"}), true, false);
+    auto outcome = judge_privileges(facts_of({plain, owned_no_force}), for_pg_dump());
+    CHECK(outcome.status == Status::pass);
+    CHECK(outcome.message == "role cutter_exec holds SELECT on all 2 tables; pg_dump can read "
+                             "them (owned sequences, row-level security)");
+    // Without the field, what pg_dump reads is not judged.
+    plain.sequences_without_select = {"cut_run_seq_id_seq"};
+    CHECK(judge_privileges(facts_of({plain}), listed()).status == Status::pass);
+}
+
+TEST_CASE("judge_privileges pg_dump_readable: an owned sequence without SELECT fails with its GRANT") {
+    auto run = table("cutter_governance", "cut_run", {"SELECT"});
+    run.sequences_without_select = {"cut_run_seq_id_seq", "Odd Seq"};
+    auto outcome = judge_privileges(facts_of({run, table("cutter_governance", "b", {"SELECT"})}),
+                                    for_pg_dump());
+    CHECK(outcome.status == Status::fail);
+    CHECK(outcome.message == "role cutter_exec: no SELECT on 2 owned sequences pg_dump reads: "
+                             "cutter_governance.cut_run_seq_id_seq, cutter_governance.\"Odd Seq\"");
+    CHECK(outcome.generated_remedy ==
+          "GRANT SELECT ON SEQUENCE cutter_governance.cut_run_seq_id_seq TO cutter_exec;\n"
+          "GRANT SELECT ON SEQUENCE cutter_governance.\"Odd Seq\" TO cutter_exec;");
+    CHECK(outcome.observed["sequences_without_select"].size() == 2);
+    CHECK(outcome.expected["pg_dump_readable"] == true);
+}
+
+TEST_CASE("judge_privileges pg_dump_readable: row-level security that applies to the role fails") {
+    auto not_owner = with_row_security(table("s", "a", {"SELECT"}), false, false);
+    auto forced_owner = with_row_security(table("s", "b", {"SELECT"}), true, true);
+    auto facts = facts_of({not_owner, forced_owner, table("s", "c", {"SELECT"})});
+    auto outcome = judge_privileges(facts, for_pg_dump());
+    CHECK(outcome.status == Status::fail);
+    CHECK(outcome.message == "role cutter_exec: row-level security stops pg_dump (it dumps with "
+                             "row_security=off) on 2 of 3 tables: s.a, s.b");
+    CHECK(outcome.generated_remedy == "ALTER ROLE cutter_exec BYPASSRLS;");
+    facts.bypass_rls = true;
+    CHECK(judge_privileges(facts, for_pg_dump()).status == Status::pass);
+    facts.bypass_rls = false;
+    facts.superuser = true;
+    CHECK(judge_privileges(facts, for_pg_dump()).status == Status::pass);
 }
 
 TEST_CASE("judge_pg_connect: versions, user and database") {
