@@ -83,3 +83,17 @@ TEST_CASE("pg_privileges: fields are checked at load") {
                     {{"connection", text("db")}, {"expect_count", 9LL}, {"tables", list({"s.t"})}}) ==
           std::vector<std::string>{"pack.yaml:5:7: 'expect_count' needs 'schema'"});
 }
+
+TEST_CASE("pg_privileges: pg_dump_readable needs SELECT among the privileges") {
+    const auto pack = pack_with({"db"});
+    CHECK(errors_of(pg_privileges_kind(), pack,
+                    {{"connection", text("db")}, {"pg_dump_readable", true}, {"tables", list({"s.t"})}})
+              .empty());
+    CHECK(errors_of(pg_privileges_kind(), pack,
+                    {{"connection", text("db")},
+                     {"pg_dump_readable", true},
+                     {"privileges", list({"INSERT"})},
+                     {"tables", list({"s.t"})}}) ==
+          std::vector<std::string>{"pack.yaml:5:7: 'pg_dump_readable' needs SELECT in 'privileges' "
+                                   "(pg_dump locks and copies each table)"});
+}
