@@ -2,6 +2,7 @@
 // and where there is a remedy, runs it and checks again.
 #include <doctest/doctest.h>
 
+#include <chrono>
 #include <pqxx/pqxx>
 
 #include "checks/pg_privileges.hpp"
@@ -270,4 +271,13 @@ TEST_CASE("10,000 tables are checked in one query") {
     CHECK(outcome.message == "role pf_many: lacks SELECT on 1 of 10000 tables: pf_big.t5000");
     CHECK(outcome.generated_remedy == "GRANT SELECT ON pf_big.t5000 TO pf_many;");
     CHECK(outcome.observed["tables_checked"] == 10000);
+
+    // What pg_dump reads is asked in the same single query.
+    queries = 0;
+    const auto started = std::chrono::steady_clock::now();
+    outcome = check_privileges("pf_many",
+                               {{"tables", list(tables)}, {"pg_dump_readable", true}}, &queries);
+    CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(5));
+    CHECK(queries == 1);
+    CHECK(outcome.message == "role pf_many: lacks SELECT on 1 of 10000 tables: pf_big.t5000");
 }
