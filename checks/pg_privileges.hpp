@@ -9,6 +9,7 @@
 
 #include "checks/pg_identifiers.hpp"
 #include "src/check.hpp"
+#include "src/host/pg.hpp"
 
 namespace preflight {
 
@@ -67,6 +68,14 @@ const std::vector<std::string>& table_privilege_names();
 /// BYPASSRLS;") and "no SELECT on 2 owned sequences pg_dump reads: s.a_id_seq, s.b_id_seq"
 /// (remedy one "GRANT SELECT ON SEQUENCE s.a_id_seq TO r;" per sequence).
 Outcome judge_privileges(const PrivilegeFacts& facts, const PrivilegeRules& rules);
+
+/// The one catalog query answering for every table, read-only and touching no row: $1 the role
+/// ("" = current_user), $2/$3 the listed tables' schemas and names (text[]), $4 the schema ("" =
+/// none), $5 the privileges asked about (text[]), $6 'true' to also ask what pg_dump reads.
+const char* privilege_query();
+
+/// The facts in the rows of privilege_query(). Throws std::runtime_error on anything unexpected.
+PrivilegeFacts read_privilege_facts(const std::vector<host::PgRow>& rows, bool pg_dump_readable);
 
 /// The `pg_privileges` kind.
 KindSpec pg_privileges_kind();

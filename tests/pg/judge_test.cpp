@@ -263,3 +263,25 @@ TEST_CASE("judge_pg_connect: versions, user and database") {
     CHECK(judge_pg_connect("directus", facts, expected).message ==
           "connection 'directus': PostgreSQL 15.4 is newer than the maximum 14");
 }
+
+TEST_CASE("read_privilege_facts: pg_dump columns are read only when asked, names kept as stored") {
+    using Row = host::PgRow;
+    auto cell = [](const char* text) { return std::optional<std::string>(text); };
+    const std::vector<Row> rows = {
+        {cell("0"), std::nullopt, cell("cutter_exec"), cell("true"), cell("false"), cell("false"),
+         cell("0"), std::nullopt, cell("true"), std::nullopt, std::nullopt, std::nullopt},
+        {cell("1"), cell("1"), cell("s"), cell("Gate Decision"), cell("true"), cell("true"),
+         cell("true"), cell("{SELECT}"), cell("true"), cell("false"), cell("false"),
+         cell(R"(["Gate Decision_id_seq", "a\"b"])")}};
+    const auto facts = read_privilege_facts(rows, true);
+    CHECK(facts.bypass_rls);
+    REQUIRE(facts.tables.size() == 1);
+    CHECK(facts.tables[0].row_security);
+    CHECK_FALSE(facts.tables[0].force_row_security);
+    CHECK(facts.tables[0].sequences_without_select ==
+          std::vector<std::string>{"Gate Decision_id_seq", "a\"b"});
+    CHECK(read_privilege_facts(rows, false).tables[0].sequences_without_select.empty());
+    auto short_row = rows;
+    short_row[1].pop_back();
+    CHECK_THROWS_AS(read_privilege_facts(short_row, true), std::runtime_error);
+}
