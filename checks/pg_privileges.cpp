@@ -178,7 +178,8 @@ KindSpec pg_privileges_kind() {
     KindSpec spec;
     spec.name = "pg_privileges";
     spec.summary = "a role holds privileges on listed tables or every table of a schema, and "
-                   "none of the forbidden ones; the remedy is the exact GRANT/REVOKE statements";
+                   "none of the forbidden ones, and optionally that pg_dump can dump them as "
+                   "that role; the remedy is the exact GRANT/REVOKE statements";
     spec.fields = {
         connection_field(),
         {"role", FieldType::text, false, "the connected user", "the role whose privileges are checked", {}},

@@ -24,16 +24,19 @@ void create_login_role(const std::string& role) {
                   pqxx::connection(cluster.conninfo("postgres")).quote(kPassword));
 }
 
+// `tables` are listed, or with one "schema:NAME" item, the check covers that schema instead.
 Outcome check_as(const std::string& login, const std::vector<std::string>& tables,
                  bool pg_dump_readable = true) {
     host::LibpqConnector connector;
     auto context = pg_context(&connector, PgCluster::shared().conninfo(login), kPassword);
+    std::map<std::string, FieldValue> fields = {{"connection", text("db")},
+                                                {"pg_dump_readable", pg_dump_readable}};
+    if (tables.size() == 1 && tables[0].rfind("schema:", 0) == 0)
+        fields["schema"] = text(tables[0].substr(7));
+    else
+        fields["tables"] = list(tables);
     Diagnostics diagnostics;
-    auto check = build_check(pg_privileges_kind(), context->rule_pack,
-                             {{"connection", text("db")},
-                              {"tables", list(tables)},
-                              {"pg_dump_readable", pg_dump_readable}},
-                             diagnostics);
+    auto check = build_check(pg_privileges_kind(), context->rule_pack, fields, diagnostics);
     REQUIRE(check);
     auto outcome = check->run(*context);
     require_no_fragment(everything_shown(outcome), kPassword, *context);
@@ -94,6 +97,10 @@ TEST_CASE("pg_dump_readable: serial and identity sequences without SELECT, then 
     CHECK(outcome.generated_remedy ==
           "GRANT SELECT ON SEQUENCE pf_ds.cut_run_seq_id_seq TO pf_dump_seq;\n"
           "GRANT SELECT ON SEQUENCE pf_ds.\"Gate Decision_id_seq\" TO pf_dump_seq;");
+    // The shipped pack's way: every table of the schema.
+    CHECK(check_as("pf_dump_seq", {"schema:pf_ds"}).message ==
+          "role pf_dump_seq: no SELECT on 2 owned sequences pg_dump reads: "
+          "pf_ds.\"Gate Decision_id_seq\", pf_ds.cut_run_seq_id_seq");
 
     cluster.admin(outcome.generated_remedy);
     require_pg_dump("pf_dump_seq", tables, true);
@@ -101,6 +108,7 @@ TEST_CASE("pg_dump_readable: serial and identity sequences without SELECT, then 
     CHECK(outcome.status == Status::pass);
     CHECK(outcome.message == "role pf_dump_seq holds SELECT on all 3 tables; pg_dump can read them "
                              "(owned sequences, row-level security)");
+    CHECK(check_as("pf_dump_seq", {"schema:pf_ds"}).status == Status::pass);
 }
 
 TEST_CASE("pg_dump_readable: a sequence attached with OWNED BY counts, USAGE on it does not") {
