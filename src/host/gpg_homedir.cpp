@@ -99,8 +99,38 @@ void require_trusted_entries(const std::string& homedir) {
     }
 }
 
+// Whoever can rename entries of a directory above the homedir can put another homedir in its
+// place after it was checked: every directory on the way (as written and with links resolved)
+// must be trusted-owned and not writable by others, unless sticky (as /tmp), as sudo reasons.
+void require_trusted_ancestors(const std::string& homedir, const std::string& which) {
+    namespace fs = std::filesystem;
+    std::error_code error;
+    fs::path resolved = fs::canonical(homedir, error);
+    for (const fs::path& path : {fs::path(homedir), error ? fs::path(homedir) : resolved}) {
+        for (fs::path above = path.parent_path(); !above.empty(); above = above.parent_path()) {
+            struct stat info {};
+            if (::lstat(above.c_str(), &info) == 0) {
+                const std::string subject = "GnuPG homedir " + homedir + which + " is inside " + above.string();
+                if (!trusted_owner(info.st_uid))
+                    throw GpgError(subject + ", which " + user_label(info.st_uid) +
+                                   " owns: that user could put another homedir in its place; move the "
+                                   "homedir, or run: chown root " + above.string());
+                if (S_ISDIR(info.st_mode) && (info.st_mode & (S_IWGRP | S_IWOTH)) && !(info.st_mode & S_ISVTX)) {
+                    char mode[8];
+                    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(info.st_mode & 07777));
+                    throw GpgError(subject + ", which other users may write (mode " + mode +
+                                   "): they could put another homedir in its place; run: chmod go-w " +
+                                   above.string());
+                }
+            }
+            if (above == above.root_path()) break;
+        }
+    }
+}
+
 void require_trusted_homedir(const std::string& path, const std::string& which, const struct stat& info) {
     if (!trusted_owner(info.st_uid)) throw_untrusted_owner("GnuPG homedir " + path + which, info.st_uid, path);
+    require_trusted_ancestors(path, which);
     require_trusted_entries(path);
 }
 

@@ -115,6 +115,36 @@ TEST_CASE("gpg_key as root: a homedir another user owns is refused before gpg re
     shell("gpgconf --homedir " + shell_quote(home) + " --kill all || true; rm -rf " + shell_quote(home));
 }
 
+TEST_CASE("gpg_key as root: a homedir inside a directory another user may change is refused") {
+    if (::geteuid() != 0) {
+        MESSAGE("not root: the ownership rule is about root; skipped");
+        return;
+    }
+    const auto& keys = test_keyring();
+    const std::string above = keys.base + "/above";
+    shell("mkdir -m 0755 " + shell_quote(above));
+    const std::string home = copy_of_test_home(above + "/home");
+    GpgCheckFields fields;
+    fields.text("fingerprint", keys.ed).text("homedir", home);
+
+    shell("chown nobody " + shell_quote(above));
+    auto outcome = run(fields);
+    CHECK(outcome.status == Status::error);
+    CHECK(outcome.message == "GnuPG homedir " + home + " is inside " + above +
+                                 ", which nobody (uid 65534) owns: that user could put another homedir in its "
+                                 "place; move the homedir, or run: chown root " + above);
+
+    shell("chown root " + shell_quote(above));
+    ::chmod(above.c_str(), 0777);
+    CHECK(run(fields).message == "GnuPG homedir " + home + " is inside " + above +
+                                     ", which other users may write (mode 0777): they could put another homedir in "
+                                     "its place; run: chmod go-w " + above);
+
+    ::chmod(above.c_str(), 01777);  // sticky, as /tmp: others cannot rename root's entries
+    CHECK(run(fields).status == Status::pass);
+    shell("rm -rf " + shell_quote(above));
+}
+
 TEST_CASE("gpg_key: when gpg-agent cannot start, whether the secret key is there is an error, never absent") {
     const auto& keys = test_keyring();
     // The key's secret is in this homedir; gpg cannot ask the agent, so it would list none.
