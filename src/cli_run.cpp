@@ -15,6 +15,7 @@
 #include "src/cli.hpp"
 #include "src/engine.hpp"
 #include "src/field_reader.hpp"
+#include "src/host/descendants.hpp"
 #include "src/host/gpg.hpp"
 #include "src/host/pg.hpp"
 #include "src/host/process.hpp"
@@ -169,6 +170,11 @@ int run_command(const std::vector<std::string>& args, std::ostream& out, std::os
         return kExitInvalidPack;
     }
 
+    // Whatever the checks start (also what leaves its process group, like GPGME's gpg and the
+    // gpg-agent it starts) is adopted by this process and stopped when the run ends.
+    host::adopt_orphaned_descendants();
+    host::CleanUpAfterRun clean_up;
+
     // GPGME's engine start-up runs five processes; when a GnuPG check is selected, begin it now
     // so that it overlaps reading the environment and the checks that run before it.
     // Detached: a gpg that hangs must not hold the run; leaving while it is busy takes the same
@@ -277,7 +283,7 @@ int run_command(const std::vector<std::string>& args, std::ostream& out, std::os
     if (ran.abandoned || gpgme_busy->load()) {
         // A hung check's thread cannot be joined; leave without running destructors under it,
         // and without leaving its child processes running.
-        host::kill_running_process_groups();
+        host::clean_up_after_run();
         std::cerr.flush();
         std::_Exit(code);
     }

@@ -11,6 +11,7 @@
 #include <optional>
 #include <tuple>
 
+#include "src/host/gpg_agent.hpp"
 #include "src/host/gpg_homedir.hpp"
 #include "src/host/gpgme_session.hpp"
 
@@ -157,7 +158,9 @@ std::vector<GpgmeKey> list_in_homedir(const std::string& gpg_binary, const std::
     if (with_secret) mode |= GPGME_KEYLIST_MODE_WITH_SECRET;
     if (gpgme_error_t error = gpgme_set_keylist_mode(session.context(), mode))
         throw GpgError("GPGME refused the key listing mode: " + gpgme_error_text(error));
-    return list_keys(session, homedir, fingerprint, deadline);
+    auto keys = list_keys(session, homedir, fingerprint, deadline);
+    if (with_secret) require_agent_listening(homedir);
+    return keys;
 }
 
 }  // namespace

@@ -102,6 +102,11 @@ void initialise_gpgme();
 /// first operation that needs GPGME.
 void warm_up_gpgme() noexcept;
 
+/// Removes every private copy of a homedir (see GpgmeKeyring) that still exists: for a process
+/// about to leave while a check thread that made one is abandoned. Call after the gpg processes
+/// that may still use them are stopped.
+void remove_private_gpg_homes() noexcept;
+
 /// The homedir gpg uses when none is given: $GNUPGHOME, else $HOME/.gnupg (the home directory of
 /// the user from the password database when HOME is unset).
 std::string default_gpg_homedir();

@@ -2,19 +2,18 @@
 
 #include <pwd.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
-#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <mutex>
+#include <set>
 #include <vector>
 
 #include "src/host/gpg.hpp"
-#include "src/host/gpgme_session.hpp"
 
 namespace preflight::host {
 
@@ -30,24 +29,109 @@ std::pair<std::string, std::string> current_user() {
     return {found->pw_name ? found->pw_name : "", found->pw_dir ? found->pw_dir : ""};
 }
 
+// The name of `uid` in the password database; empty when it has none.
+std::string user_name(uid_t uid) {
+    passwd entry{};
+    passwd* found = nullptr;
+    std::vector<char> buffer(16384);
+    if (getpwuid_r(uid, &entry, buffer.data(), buffer.size(), &found) != 0 || !found || !found->pw_name)
+        return "";
+    return found->pw_name;
+}
+
 std::string home_directory() {
     if (const char* home = std::getenv("HOME"); home && *home) return home;
     return current_user().second;
 }
 
-// gpgconf percent-escapes characters such as ':' in the paths it lists.
-std::string percent_unescape(const std::string& text) {
-    std::string out;
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        if (text[i] == '%' && i + 2 < text.size() && std::isxdigit(static_cast<unsigned char>(text[i + 1])) &&
-            std::isxdigit(static_cast<unsigned char>(text[i + 2]))) {
-            out += static_cast<char>(std::strtol(text.substr(i + 1, 2).c_str(), nullptr, 16));
-            i += 2;
-        } else {
-            out += text[i];
+// "nobody (uid 65534)", or "uid 54321" for a uid without a name.
+std::string user_label(uid_t uid) {
+    std::string name = user_name(uid);
+    return name.empty() ? "uid " + std::to_string(uid) : name + " (uid " + std::to_string(uid) + ")";
+}
+
+// gpg.conf and gpg-agent.conf name programs gpg and gpg-agent start (agent-program,
+// pinentry-program, scdaemon-program ...), and the keyrings decide what the check vouches for:
+// whoever owns any of them runs code as the user running preflight. So the homedir and
+// everything in it must belong to that user or to root.
+bool trusted_owner(uid_t owner) { return owner == 0 || owner == ::geteuid(); }
+
+[[noreturn]] void throw_untrusted_owner(const std::string& subject, uid_t owner, const std::string& homedir) {
+    std::string me = user_name(::geteuid());
+    if (me.empty()) me = std::to_string(::geteuid());
+    std::string allowed = ::geteuid() == 0 ? "root" : "root or " + me;
+    std::string owner_name = user_name(owner);
+    throw GpgError(subject + " is owned by " + user_label(owner) + ", not by " + allowed +
+                   ": that user could make gpg run any program as " + me + "; run preflight as " +
+                   (owner_name.empty() ? "uid " + std::to_string(owner) : owner_name) +
+                   ", or run: chown -R " + me + " " + homedir);
+}
+
+[[noreturn]] void throw_writable(const std::string& subject, const std::string& path, mode_t mode) {
+    char text[8];
+    std::snprintf(text, sizeof text, "%04o", static_cast<unsigned>(mode & 07777));
+    throw GpgError(subject + " is writable by other users (mode " + text +
+                   "), so gpg's options and keys there cannot be trusted; run: chmod go-w " + path);
+}
+
+// The homedir's owner was checked by the caller; this checks every entry below it (not
+// following links into other directories, but checking where a link points).
+void require_trusted_entries(const std::string& homedir) {
+    namespace fs = std::filesystem;
+    std::error_code error;
+    fs::recursive_directory_iterator walk(homedir, fs::directory_options::none, error);
+    if (error)
+        throw GpgError("cannot read GnuPG homedir " + homedir + ": " + error.message() +
+                       "; run preflight as the user who owns it");
+    for (; walk != fs::recursive_directory_iterator(); walk.increment(error)) {
+        if (error) throw GpgError("cannot read GnuPG homedir " + homedir + ": " + error.message());
+        const std::string entry = walk->path().string();
+        const std::string subject = entry + " in GnuPG homedir " + homedir;
+        struct stat link {};
+        if (::lstat(entry.c_str(), &link) != 0) continue;  // removed meanwhile (a lock file)
+        if (!trusted_owner(link.st_uid)) throw_untrusted_owner(subject, link.st_uid, homedir);
+        struct stat target = link;
+        if (S_ISLNK(link.st_mode) && ::stat(entry.c_str(), &target) != 0) continue;  // dangling
+        if (!trusted_owner(target.st_uid)) throw_untrusted_owner(subject, target.st_uid, homedir);
+        // Sockets are gpg-agent's; only what gpg reads can be replaced through its mode.
+        if ((S_ISREG(target.st_mode) || S_ISDIR(target.st_mode)) && (target.st_mode & (S_IWGRP | S_IWOTH)))
+            throw_writable(subject, entry, target.st_mode);
+    }
+}
+
+// Whoever can rename entries of a directory above the homedir can put another homedir in its
+// place after it was checked: every directory on the way (as written and with links resolved)
+// must be trusted-owned and not writable by others, unless sticky (as /tmp), as sudo reasons.
+void require_trusted_ancestors(const std::string& homedir, const std::string& which) {
+    namespace fs = std::filesystem;
+    std::error_code error;
+    fs::path resolved = fs::canonical(homedir, error);
+    for (const fs::path& path : {fs::path(homedir), error ? fs::path(homedir) : resolved}) {
+        for (fs::path above = path.parent_path(); !above.empty(); above = above.parent_path()) {
+            struct stat info {};
+            if (::lstat(above.c_str(), &info) == 0) {
+                const std::string subject = "GnuPG homedir " + homedir + which + " is inside " + above.string();
+                if (!trusted_owner(info.st_uid))
+                    throw GpgError(subject + ", which " + user_label(info.st_uid) +
+                                   " owns: that user could put another homedir in its place; move the "
+                                   "homedir, or run: chown root " + above.string());
+                if (S_ISDIR(info.st_mode) && (info.st_mode & (S_IWGRP | S_IWOTH)) && !(info.st_mode & S_ISVTX)) {
+                    char mode[8];
+                    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(info.st_mode & 07777));
+                    throw GpgError(subject + ", which other users may write (mode " + mode +
+                                   "): they could put another homedir in its place; run: chmod go-w " +
+                                   above.string());
+                }
+            }
+            if (above == above.root_path()) break;
         }
     }
-    return out;
+}
+
+void require_trusted_homedir(const std::string& path, const std::string& which, const struct stat& info) {
+    if (!trusted_owner(info.st_uid)) throw_untrusted_owner("GnuPG homedir " + path + which, info.st_uid, path);
+    require_trusted_ancestors(path, which);
+    require_trusted_entries(path);
 }
 
 }  // namespace
@@ -96,35 +180,33 @@ std::string usable_gpg_homedir(const std::string& requested) {
     if (::access(path.c_str(), R_OK | X_OK) != 0)
         throw GpgError("cannot read GnuPG homedir " + path + which + ": " + std::strerror(errno) +
                        "; run preflight as the user who owns it");
+    require_trusted_homedir(path, which, info);
     return path;
 }
 
-std::size_t max_agent_socket_path() { return sizeof(sockaddr_un{}.sun_path) - 2; }
+namespace {
 
-void require_agent_socket_fits(const std::string& homedir) {
-    initialise_gpgme();
-    gpgme_ctx_t raw = nullptr;
-    if (gpgme_error_t error = gpgme_new(&raw))
-        throw GpgError("could not create a GPGME context: " + gpgme_error_text(error));
-    GpgmeContext context(raw);
-    gpgme_error_t error = gpgme_set_protocol(raw, GPGME_PROTOCOL_GPGCONF);
-    if (!error) error = gpgme_ctx_set_engine_info(raw, GPGME_PROTOCOL_GPGCONF, nullptr, homedir.c_str());
-    char* socket_dir = nullptr;
-    if (!error) error = gpgme_op_conf_dir(raw, "socketdir", &socket_dir);
-    if (error || !socket_dir)
-        throw GpgError("gpgconf could not tell where gpg-agent's socket for homedir " + homedir +
-                       " is" + (error ? ": " + gpgme_error_text(error) : std::string()) +
-                       ", so the secret key cannot be looked for");
-    std::string directory = percent_unescape(socket_dir);
-    gpgme_free(socket_dir);
-    // The longest of the names gpg-agent listens on; it exits when any of them does not fit.
-    std::string longest = directory + "/S.gpg-agent.browser";
-    if (longest.size() > max_agent_socket_path())
-        throw GpgError("GnuPG homedir " + homedir + " is too long for gpg-agent's socket (" +
-                       std::to_string(longest.size()) + " characters in " + longest +
-                       ", at most " + std::to_string(max_agent_socket_path()) +
-                       "), so gpg cannot tell whether the secret key is present; use a shorter "
-                       "homedir path");
+// The private copies that exist now, for remove_private_gpg_homes() on the way out of a run
+// whose check threads were abandoned (their destructors never run).
+struct LivePrivateHomes {
+    std::mutex mutex;
+    std::set<std::string> paths;
+};
+
+LivePrivateHomes& live_private_homes() {
+    static auto* live = new LivePrivateHomes;  // never destroyed: abandoned threads may still use it
+    return *live;
+}
+
+}  // namespace
+
+void remove_private_gpg_homes() noexcept {
+    std::lock_guard lock(live_private_homes().mutex);
+    for (const auto& path : live_private_homes().paths) {
+        std::error_code ignored;
+        std::filesystem::remove_all(path, ignored);
+    }
+    live_private_homes().paths.clear();
 }
 
 PrivateGpgHome::PrivateGpgHome(const std::string& homedir) {
@@ -136,6 +218,10 @@ PrivateGpgHome::PrivateGpgHome(const std::string& homedir) {
         throw GpgError("cannot make a private copy of GnuPG homedir " + homedir + " at " + pattern + ": " +
                        std::strerror(errno));
     path_ = name.data();
+    {
+        std::lock_guard lock(live_private_homes().mutex);
+        live_private_homes().paths.insert(path_);
+    }
     namespace fs = std::filesystem;
     // The files gpg reads to list public keys and encrypt to them: the keybox (GnuPG 2.1+), the
     // legacy keyring, the trust database, and the operator's options, so that gpg behaves here as
@@ -146,13 +232,17 @@ PrivateGpgHome::PrivateGpgHome(const std::string& homedir) {
         if (!fs::is_regular_file(from, error)) continue;
         if (!fs::copy_file(from, fs::path(path_) / file, error)) {
             std::string reason = error.message();
-            fs::remove_all(path_, error);
+            forget_and_remove();
             throw GpgError("cannot copy " + from.string() + " into a private copy of the homedir: " + reason);
         }
     }
 }
 
-PrivateGpgHome::~PrivateGpgHome() {
+PrivateGpgHome::~PrivateGpgHome() { forget_and_remove(); }
+
+void PrivateGpgHome::forget_and_remove() noexcept {
+    std::lock_guard lock(live_private_homes().mutex);
+    live_private_homes().paths.erase(path_);
     std::error_code ignored;
     std::filesystem::remove_all(path_, ignored);
 }

@@ -15,6 +15,7 @@
 #include "tests/support/file_fixtures.hpp"
 
 using namespace preflight;
+using preflight::testing::copy_of_test_home;
 using preflight::testing::FakeRunContext;
 using preflight::testing::GpgCheckFields;
 using preflight::testing::shell;
@@ -30,15 +31,6 @@ Outcome run(GpgCheckFields& fields, std::chrono::milliseconds timeout = std::chr
     return run_gpg_check(fields, keyring, context);
 }
 
-// A copy of the test keyring's home at `path` (keys and trust database, no agent sockets).
-std::string copy_of_home(const std::string& path) {
-    const std::string& home = test_keyring().home;
-    shell("mkdir -m 0700 " + shell_quote(path) + " && cp -R " + shell_quote(home + "/pubring.kbx") + " " +
-          shell_quote(home + "/trustdb.gpg") + " " + shell_quote(home + "/private-keys-v1.d") + " " +
-          shell_quote(path));
-    return path;
-}
-
 // The message of the first check of a JSON report that `command` printed.
 std::string first_message(const std::string& command) {
     std::string output = shell(command + " || true");
@@ -52,7 +44,7 @@ TEST_CASE("gpg_key against hostile GnuPG homes") {
     const auto& keys = test_keyring();
 
     SUBCASE("a world-writable homedir is an error naming the mode, though gpg only warns") {
-        const std::string home = copy_of_home(keys.base + "/w");
+        const std::string home = copy_of_test_home(keys.base + "/w");
         REQUIRE(::chmod(home.c_str(), 0777) == 0);
         // gpg itself goes on after its warning: the key is listed.
         std::string listing = shell("gpg --batch --no-tty --homedir " + shell_quote(home) +
@@ -84,7 +76,7 @@ TEST_CASE("gpg_key against hostile GnuPG homes") {
     }
 
     SUBCASE("a stopped (SIGSTOP) gpg-agent: the secret-key lookup ends as error within the timeout") {
-        const std::string home = copy_of_home(keys.base + "/s");
+        const std::string home = copy_of_test_home(keys.base + "/s");
         // Starts the agent; the reply holds its progress lines, then "D PID".
         std::string reply = "\n" + shell("gpg-connect-agent --homedir " + shell_quote(home) + " 'getinfo pid' /bye");
         CAPTURE(reply);

@@ -121,6 +121,14 @@ TestKeyring::~TestKeyring() {
     }
 }
 
+std::string copy_of_test_home(const std::string& path) {
+    const std::string& home = test_keyring().home;
+    shell("mkdir -m 0700 " + shell_quote(path) + " && cp -R " + shell_quote(home + "/pubring.kbx") + " " +
+          shell_quote(home + "/trustdb.gpg") + " " + shell_quote(home + "/private-keys-v1.d") + " " +
+          shell_quote(path));
+    return path;
+}
+
 const TestKeyring& test_keyring() {
     static TestKeyring keyring;
     return keyring;

@@ -32,6 +32,10 @@ struct TestKeyring {
 /// The keyring of this test binary, generated on first use.
 const TestKeyring& test_keyring();
 
+/// A copy of the test keyring's home at `path` (mode 0700: keys, secret keys and trust
+/// database, no agent sockets); returns `path`.
+std::string copy_of_test_home(const std::string& path);
+
 /// Runs a shell command; returns its stdout. Throws std::runtime_error when it fails.
 std::string shell(const std::string& command);
 

@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <cstdlib>
 #include <thread>
 #include <vector>
 
@@ -219,4 +220,28 @@ TEST_CASE("runs from several threads at once each get their own output") {
         CHECK(results[static_cast<size_t>(i)].stdout_text == "run " + std::to_string(i) + "\n");
         CHECK_FALSE(results[static_cast<size_t>(i)].timed_out);
     }
+}
+
+TEST_CASE("preflight run stops what a command check started, even after setsid or a double fork") {
+    ScratchDir dir;
+    const std::string token = preflight::testing::unique_token();
+    // Each sleep leaves the check's process group; the pause lets it do so before the group is killed.
+    dir.write("pack.yaml", "preflight: 1\npack: escape\nchecks:\n  - id: escapes\n    kind: command\n    run:\n"
+                           "      - /bin/sh\n      - -c\n      - >-\n"
+                           "        /usr/bin/setsid -f /bin/sleep 300." + token + " </dev/null >/dev/null 2>&1;\n"
+                           "        /usr/bin/setsid -f /bin/sh -c '/bin/sleep 301." + token +
+                           " & exit 0' </dev/null >/dev/null 2>&1;\n"
+                           "        /bin/sleep 0.5\n");
+    std::string command = std::string(PREFLIGHT_BINARY) + " run " + dir.file("pack.yaml") + " >" +
+                          dir.file("out") + " 2>&1 </dev/null";
+    int status = std::system(command.c_str());
+    CAPTURE(dir.read("out"));
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);  // the check itself passed
+    auto left = preflight::testing::pids_with_argument("300." + token);
+    auto left_too = preflight::testing::pids_with_argument("301." + token);
+    CHECK(left.empty());
+    CHECK(left_too.empty());
+    for (int pid : left) ::kill(pid, SIGKILL);
+    for (int pid : left_too) ::kill(pid, SIGKILL);
 }

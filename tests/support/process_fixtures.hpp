@@ -1,5 +1,6 @@
 #pragma once
 // Scratch directories, scripts and process probes for tests of process-running code.
+#include <dirent.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -8,10 +9,12 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "tests/support/file_fixtures.hpp"
 
@@ -54,6 +57,30 @@ inline int read_pid(const ScratchDir& dir, const std::string& name) {
     } catch (const std::exception&) {
         return 0;
     }
+}
+
+/// Nine random digits: a marker for the argv of processes a test starts, e.g. `sleep 300.TOKEN`.
+inline std::string unique_token() {
+    std::random_device device;
+    return std::to_string(100000000 + device() % 900000000);
+}
+
+/// The pids of the live (not zombie) processes with `argument` as one of their argv elements.
+inline std::vector<int> pids_with_argument(const std::string& argument) {
+    std::vector<int> found;
+    DIR* proc = ::opendir("/proc");
+    if (!proc) return found;
+    while (dirent* entry = ::readdir(proc)) {
+        std::string name = entry->d_name;
+        if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+        std::ifstream cmdline("/proc/" + name + "/cmdline", std::ios::binary);
+        std::string element;
+        bool match = false;
+        while (std::getline(cmdline, element, '\0')) match = match || element == argument;
+        if (match) found.push_back(std::stoi(name));  // a zombie has an empty cmdline
+    }
+    ::closedir(proc);
+    return found;
 }
 
 }  // namespace preflight::testing
