@@ -1,6 +1,7 @@
 #include "checks/command.hpp"
 
 #include "checks/process_report.hpp"
+#include "src/child_environment.hpp"
 
 namespace preflight {
 
@@ -63,6 +64,12 @@ Outcome judge_command(const std::string& program, const host::ProcessResult& res
 
 namespace {
 
+bool takes_env_reference(const Template& text) {
+    for (const auto& reference : text.references())
+        if (reference.space == Reference::Space::env) return true;
+    return false;
+}
+
 class CommandCheck : public Check {
 public:
     std::vector<Template> argv;
@@ -74,7 +81,9 @@ public:
     Outcome run(const RunContext& context) const override {
         host::ProcessRequest request;
         for (const auto& argument : argv) request.argv.push_back(context.resolve(argument));
-        request.environment = context.environment();
+        // Only what the check names: never the env files as a whole (a PATH or LD_PRELOAD there
+        // would choose what runs as root).
+        request.environment = context.child_environment();
         for (const auto& [name, value] : env) {
             std::string resolved = context.resolve(value);
             if (context.is_secret_name(name)) context.add_secret(resolved, "env " + name);
@@ -99,8 +108,8 @@ public:
 KindSpec command_kind() {
     KindSpec spec;
     spec.name = "command";
-    spec.summary = "runs a program (argv, no shell) with the pack env exported; checks its exit "
-                   "status and output";
+    spec.summary = "runs a program (argv, no shell) with a minimal environment plus its own env; "
+                   "checks its exit status and output";
     spec.fields = {
         {"run", FieldType::text_list, true, "",
          "argv: the program (name in PATH or path) and its arguments, each interpolated", {}},
@@ -112,7 +121,8 @@ KindSpec command_kind() {
          "POSIX extended regex that must match somewhere in stderr (^ and $ match at each line)",
          {}},
         {"env", FieldType::text_map, false, "",
-         "extra variables for it, over the pack env files and the process environment", {}},
+         "variables it gets over the minimal environment (secure PATH, HOME, locale); PATH, LD_*, "
+         "PYTHON* and the like only from pack text, never ${env.X}", {}},
     };
     spec.make = [](const KindInput& input) -> std::unique_ptr<Check> {
         const FieldValues& fields = input.fields;
@@ -130,13 +140,27 @@ KindSpec command_kind() {
         check->stderr_matches = load_pattern_field(fields, "stderr_matches", input.diagnostics);
         if (fields.has("stdout_matches") && !check->stdout_matches) ok = false;
         if (fields.has("stderr_matches") && !check->stderr_matches) ok = false;
+        if (!check->argv.empty() && takes_env_reference(check->argv.front())) {
+            input.diagnostics.error(fields.where("run"),
+                                    "'run' takes its program from an env file (" +
+                                        check->argv.front().source() +
+                                        "); write the program in the pack or use ${var.NAME}");
+            ok = false;
+        }
         check->env = fields.text_map("env");
-        for (const auto& [name, value] : check->env)
+        for (const auto& [name, value] : check->env) {
             if (name.empty() || name.find('=') != std::string::npos) {
                 input.diagnostics.error(fields.where("env"),
                                         "'env' has an invalid variable name '" + name + "'");
                 ok = false;
+            } else if (is_code_loading_variable(name) && takes_env_reference(value)) {
+                input.diagnostics.error(fields.where("env"),
+                                        "'env' sets " + name + " from an env file (" + value.source() +
+                                            "); it chooses what the program runs or loads: write its "
+                                            "value in the pack or use ${var.NAME}");
+                ok = false;
             }
+        }
         if (!ok) return nullptr;
         return check;
     };

@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "checks/process_report.hpp"
+#include "src/child_environment.hpp"
 #include "src/host/process.hpp"
 
 namespace preflight {
@@ -122,7 +123,7 @@ public:
         for (const auto* bound : {&min, &max})
             if (bound->error) return Outcome::error(*bound->error);
 
-        auto environment = context.environment();
+        auto environment = context.child_environment();
         std::string search_path = search_path_of(environment);
         auto path = host::find_in_path(program, search_path);
         if (!path) {
@@ -194,9 +195,9 @@ private:
     }
 
     static std::string search_path_of(const std::map<std::string, std::string>& env) {
+        // The secure path of the run, never an env file's or preflight's own PATH.
         if (auto it = env.find("PATH"); it != env.end()) return it->second;
-        if (const char* process_path = std::getenv("PATH")) return process_path;
-        return host::kDefaultSearchPath;
+        return kSecurePath;
     }
 };
 
@@ -225,7 +226,7 @@ KindSpec executable_kind() {
                    "version bounds";
     spec.fields = {
         {"name", FieldType::text, true, "",
-         "program name looked up in PATH (the pack env's, else the process's), or an absolute path",
+         "program name looked up in the run's secure PATH (never an env file's), or an absolute path",
          {}},
         {"version_args", FieldType::text_list, false, "--version",
          "arguments that make it print its version", {}},
@@ -250,6 +251,14 @@ KindSpec executable_kind() {
                                     "absolute path, got '" + written + "'");
             ok = false;
         }
+        for (const auto& reference : check->name.references())
+            if (reference.space == Reference::Space::env) {
+                input.diagnostics.error(fields.where("name"),
+                                        "'name' takes the program from an env file (" + written +
+                                            "); write the program in the pack or use ${var.NAME}");
+                ok = false;
+                break;
+            }
         check->version_args = fields.has("version_args")
                                   ? fields.text_list("version_args")
                                   : std::vector<Template>{Template::literal("--version")};

@@ -1,6 +1,9 @@
 #include "reports/report_writer.hpp"
 
 #include <fcntl.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -8,8 +11,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <vector>
+
+#include "src/path_trust.hpp"
 
 namespace preflight {
 
@@ -73,17 +77,48 @@ private:
     bool renamed_ = false;
 };
 
-// The mode a new report gets: what the process umask allows of 0666 (read from /proc so that
-// the umask is never changed, not even for a moment).
-mode_t new_file_mode() {
-    std::ifstream status("/proc/self/status");
-    for (std::string line; std::getline(status, line);) {
-        if (line.rfind("Umask:", 0) != 0) continue;
-        char* end = nullptr;
-        const unsigned long umask = std::strtoul(line.c_str() + 6, &end, 8);
-        if (end != line.c_str() + 6 && umask <= 0777) return 0666 & ~static_cast<mode_t>(umask);
+// What lstat says of one entry, for the walk of src/path_trust.hpp (reports/ keeps its own file
+// access, apart from the checks' src/host/).
+std::optional<PathEntryFacts> examine_entry(const std::string& path, std::string& error) {
+    struct stat info {};
+    if (::lstat(path.c_str(), &info) != 0) {
+        error = std::strerror(errno);
+        return std::nullopt;
     }
-    return 0644;
+    PathEntryFacts facts;
+    facts.uid = info.st_uid;
+    facts.mode = info.st_mode & 07777;
+    passwd entry{};
+    passwd* found = nullptr;
+    std::vector<char> buffer(4096);
+    if (::getpwuid_r(info.st_uid, &entry, buffer.data(), buffer.size(), &found) == 0 && found)
+        facts.owner_name = entry.pw_name;
+    if (S_ISDIR(info.st_mode)) facts.type = PathEntryFacts::Type::directory;
+    if (S_ISREG(info.st_mode)) facts.type = PathEntryFacts::Type::regular;
+    if (S_ISLNK(info.st_mode)) {
+        facts.type = PathEntryFacts::Type::symlink;
+        std::vector<char> target(PATH_MAX + 1);
+        const ssize_t length = ::readlink(path.c_str(), target.data(), target.size() - 1);
+        if (length < 0) {
+            error = std::strerror(errno);
+            return std::nullopt;
+        }
+        facts.link_target.assign(target.data(), static_cast<size_t>(length));
+    }
+    return facts;
+}
+
+std::string absolute_directory_of(const std::string& path) {
+    std::error_code ignored;
+    std::string absolute = std::filesystem::absolute(directory_of(path), ignored).lexically_normal().string();
+    if (absolute.size() > 1 && absolute.back() == '/') absolute.pop_back();
+    return absolute.empty() ? directory_of(path) : absolute;
+}
+
+// A directory other users may create names in (sticky, or the trust walk refuses it).
+bool is_shared_directory(const std::string& directory) {
+    struct stat info {};
+    return ::stat(directory.c_str(), &info) == 0 && (info.st_mode & 0022) != 0;
 }
 
 bool write_all(int fd, const std::string& content) {
@@ -107,7 +142,30 @@ std::optional<std::string> destination_problem(const std::string& path) {
     }
     if (!S_ISDIR(info.st_mode)) return quoted(directory) + " is not a directory";
     if (::stat(path.c_str(), &info) == 0 && S_ISDIR(info.st_mode)) return "it is a directory";
+    // Another user who could replace the directory, or rename over the report in it, could
+    // rewrite the record of the gate.
+    if (auto problem = path_trust_problem(absolute_directory_of(path), ::geteuid(), TrustedEnd::directory,
+                                          examine_entry))
+        return "another user could replace the report: " + *problem;
+    if (is_shared_directory(directory) && ::lstat(path.c_str(), &info) == 0 && info.st_uid != ::geteuid())
+        return quoted(path) + " exists and belongs to uid " + std::to_string(info.st_uid) +
+               " in a directory other users can write; choose a new name or a private directory";
     return std::nullopt;
+}
+
+// Moves the finished temporary file to `path`. In a directory other users can write (sticky:
+// the trust walk refuses any other) a name that did not exist is created exclusively, so that
+// a name another user slipped in meanwhile is never replaced.
+bool move_into_place(const char* temporary, const std::string& path) {
+    struct stat info {};
+    if (!is_shared_directory(directory_of(path)) || ::lstat(path.c_str(), &info) == 0)
+        return ::rename(temporary, path.c_str()) == 0;
+    if (::renameat2(AT_FDCWD, temporary, AT_FDCWD, path.c_str(), RENAME_NOREPLACE) == 0) return true;
+    if (errno != EINVAL && errno != ENOSYS) return false;
+    // A file system without RENAME_NOREPLACE: link(2) never replaces either.
+    if (::link(temporary, path.c_str()) != 0) return false;
+    ::unlink(temporary);
+    return true;
 }
 
 }  // namespace
@@ -132,14 +190,14 @@ bool write_report_atomically(const std::string& path, const std::string& content
         error = prefix + why_not_writable(temporary.error_number(), directory_of(path));
         return false;
     }
-    struct stat existing {};
-    const mode_t mode = ::stat(path.c_str(), &existing) == 0 ? (existing.st_mode & 07777) : new_file_mode();
-    if (::fchmod(temporary.fd(), mode) != 0 || !write_all(temporary.fd(), content) ||
+    // Never the mode of what was there (a planted 6777 file, a link to a setuid program), never
+    // the umask's: a report holds host names, paths and the last characters of secrets.
+    if (::fchmod(temporary.fd(), kReportFileMode) != 0 || !write_all(temporary.fd(), content) ||
         ::fsync(temporary.fd()) != 0 || !temporary.close()) {
         error = prefix + std::strerror(errno);
         return false;
     }
-    if (::rename(temporary.name(), path.c_str()) != 0) {
+    if (!move_into_place(temporary.name(), path)) {
         error = prefix + std::strerror(errno);
         return false;
     }

@@ -28,9 +28,9 @@ public:
     virtual void add_secret(const std::string& value, const std::string& name) const = 0;
     /// True when an env variable of this name holds a secret (default globs + pack `secrets:`).
     virtual bool is_secret_name(const std::string& env_name) const = 0;
-    /// The variables of the pack's env files over the process environment, for export to
-    /// commands. Throws UnresolvedReference when an env file could not be read.
-    virtual std::map<std::string, std::string> environment() const = 0;
+    /// The base environment of a program a check starts (src/child_environment.hpp): PATH is
+    /// the secure path, nothing comes from an env file. Checks add only what their `env:` names.
+    virtual std::map<std::string, std::string> child_environment() const = 0;
     /// When this check must have finished.
     virtual std::chrono::steady_clock::time_point deadline() const = 0;
     /// The check's own timeout (the `timeout:` field).

@@ -20,7 +20,9 @@ public:
     std::string resolve(const Template& text) const override { return text.resolve(*environment_); }
     void add_secret(const std::string& value, const std::string& name) const override { secrets_.add(value, name); }
     bool is_secret_name(const std::string& name) const override { return environment_->is_secret_name(name); }
-    std::map<std::string, std::string> environment() const override { return environment_->environment(); }
+    std::map<std::string, std::string> child_environment() const override {
+        return environment_->child_environment();
+    }
     std::chrono::steady_clock::time_point deadline() const override { return deadline_; }
     std::chrono::milliseconds timeout() const override { return timeout_; }
     const RulePack& pack() const override { return pack_; }

@@ -202,6 +202,13 @@ int run_command(const std::vector<std::string>& args, std::ostream& out, std::os
     }
     inputs.extra_env_files = o.env_files;
     auto environment = RunEnvironment::build(pack, inputs, secrets);
+    if (!environment->untrusted_env_files().empty()) {
+        for (const auto& line : environment->untrusted_env_files()) err << line << "\n";
+        err << "preflight: refusing to run with an env file that another user could change; nothing was run\n";
+        err.flush();
+        if (gpgme_busy->load()) std::_Exit(kExitInvalidPack);  // as below: never join a busy GPGME
+        return kExitInvalidPack;
+    }
 
     std::signal(SIGINT, on_signal);
     std::signal(SIGTERM, on_signal);

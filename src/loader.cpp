@@ -12,6 +12,7 @@
 #include "checks/registry.hpp"
 #include "src/check.hpp"
 #include "src/field_reader.hpp"
+#include "src/host/file_trust.hpp"
 #include "src/yaml_tree.hpp"
 
 namespace preflight {
@@ -293,6 +294,13 @@ bool read_rule_file(const std::string& path, std::string& text, Diagnostics& dia
     }
     if (fs::file_size(path, ec) > kMaxRuleFileBytes) {
         diagnostics.error({path, 0, 0}, "rule file is larger than 1 MiB");
+        return false;
+    }
+    // A rule pack is code (`command` runs argv): as root, only root may be able to change it.
+    if (auto problem = host::untrusted_as_root(path)) {
+        diagnostics.error({path, 0, 0}, "not trusted: " + *problem +
+                                            "; as root, preflight reads a rule file only when no other "
+                                            "user can change or replace it");
         return false;
     }
     std::ifstream in(path, std::ios::binary);

@@ -2,7 +2,9 @@
 
 #include <fnmatch.h>
 
+#include "src/child_environment.hpp"
 #include "src/env_file.hpp"
+#include "src/host/file_trust.hpp"
 
 namespace preflight {
 
@@ -48,6 +50,7 @@ std::shared_ptr<RunEnvironment> RunEnvironment::build(const RulePack& pack, cons
     env->secret_globs_.insert(env->secret_globs_.end(), pack.secret_globs.begin(), pack.secret_globs.end());
 
     env->env_ = inputs.process_env;
+    env->child_base_ = child_base_environment(inputs.process_env);
     std::vector<std::string> paths;
     PathResolver path_resolver(env->vars_, inputs.process_env);
     for (const auto& file : pack.env_files) {
@@ -64,6 +67,14 @@ std::shared_ptr<RunEnvironment> RunEnvironment::build(const RulePack& pack, cons
         return it->second;
     };
     for (const auto& path : paths) {
+        if (auto problem = host::untrusted_as_root(path)) {
+            std::string refusal = path + ": not trusted: " + *problem +
+                                  "; as root, preflight reads an env file only when no other user can "
+                                  "change or replace it";
+            env->untrusted_env_files_.push_back(refusal);
+            if (env->env_failure_.empty()) env->env_failure_ = refusal;
+            continue;
+        }
         ParsedEnvFile parsed = read_env_file(path, outer);
         for (const auto& entry : parsed.entries)
             if (env->is_secret_name(entry.name)) secrets.add(entry.value, "env " + entry.name);
@@ -104,11 +115,6 @@ std::optional<std::string> RunEnvironment::lookup(const Reference& reference) co
     auto it = env_.find(reference.name);
     if (it == env_.end()) return std::nullopt;
     return it->second;
-}
-
-std::map<std::string, std::string> RunEnvironment::environment() const {
-    if (!env_failure_.empty()) throw UnresolvedReference(env_failure_);
-    return env_;
 }
 
 bool RunEnvironment::is_secret_name(const std::string& name) const {

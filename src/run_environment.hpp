@@ -36,9 +36,12 @@ public:
     /// The value, nullopt when undefined; throws UnresolvedReference when the env could not be
     /// read or the name is ambiguous.
     std::optional<std::string> lookup(const Reference& reference) const override;
-    /// Env files over the process environment; throws UnresolvedReference when an env file
-    /// could not be read.
-    std::map<std::string, std::string> environment() const;
+    /// The base environment of a child process (src/child_environment.hpp): never anything
+    /// from an env file.
+    const std::map<std::string, std::string>& child_environment() const { return child_base_; }
+    /// Env files refused because another user could change them (when running as root), one
+    /// "FILE: not trusted: REASON; ..." line each. A run with any refuses to start.
+    const std::vector<std::string>& untrusted_env_files() const { return untrusted_env_files_; }
     bool is_secret_name(const std::string& name) const;
     /// Problems met while reading env files ("FILE:LINE:COL: ..."), never holding a value.
     const std::vector<std::string>& env_problems() const { return env_problems_; }
@@ -46,6 +49,8 @@ public:
 private:
     std::map<std::string, std::string> vars_;
     std::map<std::string, std::string> env_;  // merged
+    std::map<std::string, std::string> child_base_;
+    std::vector<std::string> untrusted_env_files_;
     std::map<std::string, std::string> ambiguous_;  // name -> reason
     std::string env_failure_;
     std::vector<std::string> env_problems_;

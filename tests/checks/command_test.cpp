@@ -57,7 +57,7 @@ struct Setup {
     host::SystemProcessRunner runner;
     FakeRunContext context;
     Setup() {
-        context.env["PATH"] = "/usr/bin:/bin";
+        context.child_env["PATH"] = "/usr/bin:/bin";
         context.probes.processes = &runner;
     }
     Outcome run(const CommandFields& fields) {
@@ -105,17 +105,34 @@ TEST_CASE("command fails when stdout or stderr does not match") {
     CHECK(outcome.message == "stderr of sh does not match '^ok'");
 }
 
-TEST_CASE("command exports the pack environment plus its own env, and nothing else") {
+TEST_CASE("command gives its child the run's minimal environment plus its own env, never the env files") {
     Setup setup;
-    setup.context.env["GREETING"] = "hi";
+    setup.context.env["GREETING"] = "hi";            // what the env files define
+    setup.context.env["PATH"] = setup.dir.path();
+    setup.context.env["LD_PRELOAD"] = setup.dir.file("evil.so");
     setup.context.vars["who"] = "there";
-    auto outcome = setup.run({{"sh", "-c", "echo \"$GREETING $EXTRA\""}, {}, "^hi there$", {}, {{"EXTRA", "${var.who}"}}});
+    auto outcome = setup.run({{"sh", "-c", "echo \"$GREETING $EXTRA\""}, {}, "^ there$", {}, {{"EXTRA", "${var.who}"}}});
     CHECK(outcome.status == Status::pass);
 
     // Expecting status 1 from `env` makes it fail and show what the child saw.
-    outcome = setup.run({{"env"}, 1, {}, {}, {{"EXTRA", "${var.who}"}, {"GREETING", "hello"}}});
+    outcome = setup.run({{"env"}, 1, {}, {}, {{"EXTRA", "${var.who}"}, {"NAMED", "${env.GREETING}"}}});
     CHECK(outcome.status == Status::fail);
-    CHECK(outcome.observed["stdout_tail"] == "EXTRA=there\nGREETING=hello\nPATH=/usr/bin:/bin");
+    CHECK(outcome.observed["stdout_tail"] == "EXTRA=there\nNAMED=hi\nPATH=/usr/bin:/bin");
+}
+
+TEST_CASE("command refuses its program, PATH, LD_* and the like from ${env.X}, located") {
+    auto built = build({{"${env.TOOL}", "-x"}, {}, {}, {}, {{"PATH", "${env.PATH}"}, {"LD_PRELOAD", "${env.X}"},
+                                                         {"PGAPPNAME", "${env.APP}"}, {"PYTHONPATH", "/opt/${var.v}"}}});
+    CHECK_FALSE(built->check);
+    CHECK(built->diagnostics.lines() ==
+          std::vector<std::string>{
+              "pack.yaml:4:10: 'run' takes its program from an env file (${env.TOOL}); write the program in "
+              "the pack or use ${var.NAME}",
+              "pack.yaml:8:10: 'env' sets LD_PRELOAD from an env file (${env.X}); it chooses what the program "
+              "runs or loads: write its value in the pack or use ${var.NAME}",
+              "pack.yaml:8:10: 'env' sets PATH from an env file (${env.PATH}); it chooses what the program runs "
+              "or loads: write its value in the pack or use ${var.NAME}"});
+    CHECK(build({{"sh"}, {}, {}, {}, {{"PATH", "/opt/bin:${var.p}"}, {"PGAPPNAME", "${env.APP}"}}})->check);
 }
 
 TEST_CASE("command registers env values with secret names before running") {

@@ -60,7 +60,7 @@ struct Setup {
     host::SystemProcessRunner runner;
     FakeRunContext context;
     Setup() {
-        context.env["PATH"] = dir.path();
+        context.child_env["PATH"] = dir.path();
         context.probes.processes = &runner;
     }
     Outcome run(const std::map<std::string, std::string>& values) {
@@ -193,7 +193,7 @@ TEST_CASE("executable fails with a remedy when the program is missing") {
 
 TEST_CASE("executable accepts an absolute path and a version_regex") {
     Setup host;
-    host.context.env.erase("PATH");
+    host.context.child_env.erase("PATH");
     std::string tool = host.dir.script("gpg", "echo 'gpg (GnuPG) 2.2.40'; echo 'libgcrypt 1.10.1'");
     auto outcome = host.run({{"name", tool}, {"version_regex", "libgcrypt ([0-9.]+)"}, {"min_version", "1.10"}});
     CHECK(outcome.message == tool + " 1.10.1 at " + tool);
@@ -214,7 +214,7 @@ TEST_CASE("executable resolves references in name and bounds") {
     CHECK(outcome.message ==
           "'min_version' resolved to 'sixteen', which is not a version (digits separated by dots, e.g. 2.4.1)");
 
-    auto built = build({{"name", "${env.MISSING_TOOL}"}});
+    auto built = build({{"name", "${var.missing_tool}"}});
     REQUIRE(built->check);
     CHECK_THROWS_AS(built->check->run(host.context), UnresolvedReference);
 }
@@ -275,6 +275,26 @@ TEST_CASE("executable rejects bad fields at load, located") {
     REQUIRE(built->diagnostics.lines().size() == 1);
     CHECK(built->diagnostics.lines()[0] ==
           "pack.yaml:5:11: 'version_regex' cannot contain ${...} references: a regular expression is fixed when the pack is loaded");
+}
+
+TEST_CASE("executable looks a program up in the run's secure PATH, never in an env file's PATH") {
+    Setup host;
+    host.dir.script("mytool", "echo 'mytool 1.0'");
+    host.context.child_env["PATH"] = kSecurePath;
+    host.context.env["PATH"] = host.dir.path();  // what an env file said
+    auto outcome = host.run({{"name", "mytool"}});
+    CHECK(outcome.status == Status::fail);
+    CHECK(outcome.message == "mytool not found in PATH (/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin); "
+                             "install it or add its directory to PATH");
+}
+
+TEST_CASE("executable refuses a program name taken from ${env.X}, located") {
+    auto built = build({{"name", "${env.TOOL}"}});
+    CHECK_FALSE(built->check);
+    CHECK(built->diagnostics.lines() ==
+          std::vector<std::string>{"pack.yaml:4:11: 'name' takes the program from an env file (${env.TOOL}); "
+                                   "write the program in the pack or use ${var.NAME}"});
+    CHECK(build({{"name", "${var.tool}"}})->check);
 }
 
 TEST_CASE("executable declares its fields once, with defaults") {

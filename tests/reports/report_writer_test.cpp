@@ -67,20 +67,113 @@ TEST_CASE("an existing report is replaced, not rewritten in place") {
     CHECK(old_content == "old report\n");
     struct stat info {};
     REQUIRE(::stat(path.c_str(), &info) == 0);
-    CHECK((info.st_mode & 0777) == 0640);
+    CHECK((info.st_mode & 07777) == 0600);  // its own mode, not the old report's 0640
     CHECK(entries(dir.path()) == std::vector<std::string>{"report.json"});
 }
 
-TEST_CASE("a new report gets the mode the umask allows, not the temporary file's 0600") {
-    ScratchDir dir;
-    const mode_t previous = ::umask(027);
-    std::string error;
-    const bool written = write_report_atomically(dir / "report.md", "# report\n", error);
-    ::umask(previous);
-    REQUIRE(written);
+mode_t mode_of(const std::string& path) {
     struct stat info {};
-    REQUIRE(::stat((dir / "report.md").c_str(), &info) == 0);
-    CHECK((info.st_mode & 0777) == 0640);
+    REQUIRE(::lstat(path.c_str(), &info) == 0);
+    return info.st_mode;
+}
+
+TEST_CASE("a new report is mode 0600 whatever the umask") {
+    ScratchDir dir;
+    for (mode_t umask : {mode_t{000}, mode_t{022}, mode_t{077}}) {
+        const mode_t previous = ::umask(umask);
+        std::string error;
+        const bool written = write_report_atomically(dir / "report.md", "# report\n", error);
+        ::umask(previous);
+        REQUIRE(written);
+        CHECK((mode_of(dir / "report.md") & 07777) == 0600);
+    }
+}
+
+TEST_CASE("a planted setuid file at the destination never lends its mode to the report") {
+    // Issue 13: a 6777 file left at the destination came back -rwsrwsrwx root root.
+    if (::geteuid() != 0) return;  // only root can plant a file for another user
+    ScratchDir dir;
+    const std::string path = dir / "gate.json";
+    std::ofstream(path) << "forged PASS\n";
+    REQUIRE(::chown(path.c_str(), 65534, 65534) == 0);
+    REQUIRE(::chmod(path.c_str(), 06777) == 0);
+    std::string error;
+    REQUIRE(write_report_atomically(path, "{}\n", error));
+    struct stat info {};
+    REQUIRE(::lstat(path.c_str(), &info) == 0);
+    CHECK(S_ISREG(info.st_mode));
+    CHECK((info.st_mode & 07777) == 0600);
+    CHECK(info.st_uid == ::geteuid());
+    CHECK(read_file(path) == "{}\n");
+}
+
+TEST_CASE("a destination that is a symlink is replaced by the report, never written through") {
+    ScratchDir dir;
+    const std::string target = dir / "setuid-program";
+    std::ofstream(target) << "program\n";
+    REQUIRE(::chmod(target.c_str(), 04755) == 0);
+    const std::string path = dir / "gate.json";
+    REQUIRE(::symlink(target.c_str(), path.c_str()) == 0);
+    std::string error;
+    REQUIRE(write_report_atomically(path, "{}\n", error));
+    CHECK(S_ISREG(mode_of(path)));
+    CHECK((mode_of(path) & 07777) == 0600);
+    CHECK(read_file(path) == "{}\n");
+    CHECK((mode_of(target) & 07777) == 04755);
+    CHECK(read_file(target) == "program\n");
+}
+
+TEST_CASE("a directory other users can write without the sticky bit is refused, before and at writing") {
+    ScratchDir dir;
+    REQUIRE(::chmod(dir.path().c_str(), 0777) == 0);
+    const std::string path = dir / "gate.json";
+    const std::string expected = "cannot write report \"" + path + "\": another user could replace the report: directory " +
+                                 dir.path().string() + " is writable by group and others and not sticky (mode 0777)";
+    CHECK(check_report_destination(path) == expected);
+    std::string error;
+    CHECK_FALSE(write_report_atomically(path, "{}\n", error));
+    CHECK(error == expected);
+    CHECK(entries(dir.path()).empty());
+
+    REQUIRE(::chmod(dir.path().c_str(), 0775) == 0);
+    CHECK(check_report_destination(path) ==
+          "cannot write report \"" + path + "\": another user could replace the report: directory " +
+              dir.path().string() + " is writable by group and not sticky (mode 0775)");
+}
+
+TEST_CASE("a directory owned by another user is refused") {
+    if (::geteuid() != 0) return;
+    ScratchDir dir;
+    const std::string theirs = dir / "theirs";
+    std::filesystem::create_directory(theirs);
+    REQUIRE(::chown(theirs.c_str(), 65534, 65534) == 0);
+    CHECK(check_report_destination(theirs + "/gate.json") ==
+          "cannot write report \"" + theirs + "/gate.json\": another user could replace the report: directory " +
+              theirs + " is owned by nobody (uid 65534), not by root");
+}
+
+TEST_CASE("in a sticky directory others can write, a new name is created and another user's name is refused") {
+    ScratchDir dir;
+    REQUIRE(::chmod(dir.path().c_str(), 01777) == 0);
+    const std::string fresh = dir / "fresh.json";
+    std::string error;
+    CHECK_FALSE(check_report_destination(fresh).has_value());
+    REQUIRE(write_report_atomically(fresh, "one\n", error));
+    CHECK((mode_of(fresh) & 07777) == 0600);
+    REQUIRE(write_report_atomically(fresh, "two\n", error));  // our own report is replaced
+    CHECK(read_file(fresh) == "two\n");
+
+    if (::geteuid() != 0) return;  // only root can plant a file for another user
+    const std::string planted = dir / "planted.json";
+    std::ofstream(planted) << "forged PASS\n";
+    REQUIRE(::chown(planted.c_str(), 65534, 65534) == 0);
+    const std::string expected = "cannot write report \"" + planted + "\": \"" + planted +
+                                 "\" exists and belongs to uid 65534 in a directory other users can write; "
+                                 "choose a new name or a private directory";
+    CHECK(check_report_destination(planted) == expected);
+    CHECK_FALSE(write_report_atomically(planted, "{}\n", error));
+    CHECK(error == expected);
+    CHECK(read_file(planted) == "forged PASS\n");
 }
 
 TEST_CASE("a write that fails half-way leaves the old report intact and no temporary file") {

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "src/check.hpp"
+#include "src/child_environment.hpp"
 #include "src/redactor.hpp"
 
 namespace preflight::testing {
@@ -13,6 +14,9 @@ class FakeRunContext : public RunContext, public ReferenceResolver {
 public:
     std::map<std::string, std::string> vars;
     std::map<std::string, std::string> env;
+    /// What child_environment() returns (a run gives PATH = the secure path and a few kept
+    /// variables of its own environment).
+    std::map<std::string, std::string> child_env{{"PATH", kSecurePath}};
     mutable SecretRegistry secrets;
     std::chrono::milliseconds check_timeout{10000};
     RulePack rule_pack;
@@ -32,7 +36,7 @@ public:
     bool is_secret_name(const std::string& name) const override {
         return name.find("PASSWORD") != std::string::npos || name.find("SECRET") != std::string::npos;
     }
-    std::map<std::string, std::string> environment() const override { return env; }
+    std::map<std::string, std::string> child_environment() const override { return child_env; }
     std::chrono::steady_clock::time_point deadline() const override {
         return started + check_timeout;
     }
