@@ -107,11 +107,12 @@ int list_command(const std::vector<std::string>& args, std::ostream& out, std::o
             kind_width = std::max(kind_width, c.kind.size());
         }
     for (const auto& result : packs) {
+        const Redactor redactor = pack_redactor(result.pack);
         if (packs.size() > 1) out << "# " << result.pack.name << " (" << result.pack.sources.front().path << ")\n";
         for (const auto& c : result.pack.checks)
             out << std::left << std::setw(static_cast<int>(id_width) + 2) << c.id
                 << std::setw(static_cast<int>(kind_width) + 2) << c.kind << std::setw(10) << to_string(c.severity)
-                << c.title << "\n";
+                << redactor.scrub(c.title) << "\n";
     }
     return kExitPass;
 }

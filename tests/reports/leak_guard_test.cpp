@@ -310,6 +310,29 @@ TEST_CASE("a var named like a secret is never shown, a quote inside or not, nor 
     CHECK(given.all.find("db_password=") != std::string::npos);  // the command line is still there
 }
 
+TEST_CASE("validate and list know the pack's secrets before they print anything") {
+    testing::TempDir dir;
+    const std::string canary = "List 'q' \"d\" 100% $x canary";
+    const std::string pack = dir.write("p.yaml", "preflight: 1\npack: p\nvars:\n  api_token: 'List ''q'' \"d\" 100% $x canary'\n"
+                                                 "checks:\n  - id: a\n    kind: file\n    path: /etc\n"
+                                                 "    title: 'token List ''q'' \"d\" 100% $x canary'\n"
+                                                 "    timeout: 'List ''q'' \"d\" 100% $x canary'\n");
+    for (const char* command : {"validate", "list", "run"}) {
+        CAPTURE(command);
+        const Ran ran = run_binary({command, pack}, dir);
+        CHECK(ran.status == 65);
+        CHECK(ran.all.find("'timeout' must be") != std::string::npos);
+        CHECK_FALSE(holds(ran.all, canary));
+    }
+    const std::string valid = dir.write("v.yaml", "preflight: 1\npack: v\nvars:\n  api_token: 'List ''q'' \"d\" 100% $x canary'\n"
+                                                  "checks:\n  - id: a\n    kind: file\n    path: /etc\n"
+                                                  "    title: 'token List ''q'' \"d\" 100% $x canary'\n");
+    const Ran listed = run_binary({"list", valid}, dir);
+    CHECK(listed.status == 0);
+    CHECK(listed.all.find("token [redacted]") != std::string::npos);
+    CHECK_FALSE(holds(listed.all, canary));
+}
+
 TEST_CASE("short secret values (JWT_SECRET=secret, POSTGRES_PASSWORD=preflight) never block a report") {
     testing::TempDir dir;
     const std::string pack = dir.write("probe.yaml", kProbePack);
