@@ -99,15 +99,16 @@ void keyword_passwords(std::string_view text, std::vector<ConninfoPassword>& out
         ++i;
         const size_t value_start = i;
         while (i < text.size() && (text[i] == ' ' || text[i] == '\t')) ++i;
-        keyword_value(text, i, out);
-        // A URI query parameter: ends at '&' or '#', percent-encoded.
+        // A URI query parameter ends at '&' or '#' and is percent-encoded.
         const size_t name_start = at >= 3 && lower.compare(at - 3, 3, "ssl") == 0 ? at - 3 : at;
-        if (name_start > 0 && (text[name_start - 1] == '?' || text[name_start - 1] == '&')) {
-            size_t end = value_start;
-            while (end < text.size() && text[end] != '&' && text[end] != '#' && !is_blank_space(text[end])) ++end;
-            const std::string_view spelled = text.substr(value_start, end - value_start);
-            add_password(out, percent_decoded(spelled), spelled);
+        if (name_start == 0 || (text[name_start - 1] != '?' && text[name_start - 1] != '&')) {
+            keyword_value(text, i, out);
+            continue;
         }
+        size_t end = value_start;
+        while (end < text.size() && text[end] != '&' && text[end] != '#' && !is_blank_space(text[end])) ++end;
+        const std::string_view spelled = text.substr(value_start, end - value_start);
+        add_password(out, percent_decoded(spelled), spelled);
     }
 }
 
@@ -125,8 +126,10 @@ void uri_passwords(std::string_view text, std::vector<ConninfoPassword>& out) {
         if (colon == std::string_view::npos) continue;
         // The last '@': a password with an unencoded '@' is refused before libpq sees it
         // (uri_needs_encoding), but its whole text must still be known.
+        // A ':' after the first '@' belongs to the host (h:5432), not to a password.
+        const size_t first_at = authority.find('@');
+        if (first_at == std::string_view::npos || first_at < colon) continue;
         const size_t at = authority.rfind('@');
-        if (at == std::string_view::npos || at < colon) continue;
         const std::string_view spelled = authority.substr(colon + 1, at - colon - 1);
         add_password(out, percent_decoded(spelled), spelled);
     }

@@ -28,9 +28,9 @@ struct ConninfoPassword {
 /// malformed or unparseable string still gives its secret up: keyword form (`password=`,
 /// any case, blanks around '=', single-quoted or up to whitespace, backslash escapes undone),
 /// URI query parameters (`?password=`/`&password=` up to '&', '#' or whitespace,
-/// percent-decoded), and URI user info (after the first ':' up to the last '@' of the
-/// authority, which ends at whitespace unless `text` is itself a URI). Invalid percent escapes
-/// (`%zz`) are kept as spelled.
+/// percent-decoded), and URI user info (after a ':' before the first '@', up to the last '@'
+/// of the authority, which ends at whitespace unless `text` is itself a URI). Invalid percent
+/// escapes (`%zz`) are kept as spelled. Empty when `text` carries no password.
 std::vector<ConninfoPassword> conninfo_passwords(std::string_view text);
 
 /// "connection 'NAME': invalid connection string (check quoting/percent-encoding of its values)".

@@ -178,6 +178,9 @@ TEST_CASE("conninfo_passwords: URI user info and query parameters (issue 13)") {
     CHECK(finds("psql postgresql://u:InText%21@h/db -c 'select 1'", "InText!", "InText%21"));
     CHECK(conninfo_passwords("postgresql://u@h:5432/db").empty());
     CHECK(conninfo_passwords("postgresql://h:5432/db").empty());
+    // A query value stops at '&'; a ':' after the first '@' is the port, not a password.
+    CHECK(conninfo_passwords("postgresql://u@h:5432/db?password=Q1&x=a@b").size() == 1);
+    CHECK(finds("postgresql://u@h:5432/db?password=Q1&x=a@b", "Q1", "Q1"));
 }
 
 }  // namespace preflight::host

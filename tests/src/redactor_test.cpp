@@ -1,5 +1,8 @@
 #include <doctest/doctest.h>
 
+#include <fstream>
+#include <sstream>
+
 #include "src/redactor.hpp"
 #include "src/text_forms.hpp"
 
@@ -87,6 +90,17 @@ TEST_CASE("the redactor scans the output forms it is told, and knows no renderer
     CHECK_FALSE(Redactor({{canary, "env X"}}).find_leak(hidden).has_value());
     CHECK(Redactor({{canary, "env X"}}, {reversed}).find_leak(hidden) == "env X");
     CHECK(Redactor({{canary, "env X"}}, {reversed}).scrub("a " + hidden + " b") == "a [redacted] b");
+}
+
+TEST_CASE("the redactor and the text forms include no renderer (issue 12: layering)") {
+    for (const char* file : {"src/redactor.hpp", "src/redactor.cpp", "src/text_forms.hpp", "src/text_forms.cpp"}) {
+        CAPTURE(file);
+        std::ifstream in(std::string(PREFLIGHT_SOURCE_DIR) + "/" + file);
+        REQUIRE(in);
+        std::stringstream text;
+        text << in.rdbuf();
+        CHECK(text.str().find("#include \"reports/") == std::string::npos);
+    }
 }
 
 TEST_CASE("a secret with a single quote is scrubbed and found in its shell-quoted form (issue 13)") {
