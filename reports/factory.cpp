@@ -3,7 +3,10 @@
 #include <cctype>
 #include <filesystem>
 
+#include "reports/markdown.hpp"
 #include "reports/renderers.hpp"
+#include "reports/wording.hpp"
+#include "src/text_forms.hpp"
 
 namespace preflight {
 
@@ -24,6 +27,17 @@ std::optional<ReportFormat> format_from_path(const std::string& path) {
     if (extension == ".md") return ReportFormat::markdown;
     if (extension == ".xml") return ReportFormat::junit;
     return std::nullopt;
+}
+
+std::vector<TextForm> report_text_forms() {
+    return {
+        [](std::string_view text) { return wording::printable(text); },
+        [](std::string_view text) { return json_escaped(text); },
+        [](std::string_view text) { return xml_escaped(text); },
+        [](std::string_view text) { return xml_escaped(wording::printable(text)); },
+        [](std::string_view text) { return markdown_escaped(text); },
+        [](std::string_view text) { return markdown_escaped(text, "<br>"); },
+    };
 }
 
 std::string render(ReportFormat format, const RedactedReport& report, const RenderOptions& options) {

@@ -2,6 +2,7 @@
 // One report model, several renderers. Every renderer takes only a RedactedReport.
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "src/redactor.hpp"
 
@@ -23,6 +24,10 @@ std::string render_text(const RedactedReport& report, const RenderOptions& optio
 std::string render_json(const RedactedReport& report);
 std::string render_markdown(const RedactedReport& report);
 std::string render_junit(const RedactedReport& report);
+
+/// Every escaping a renderer gives a piece of text (control characters as \xNN, XML entities,
+/// Markdown escapes, JSON string escapes): the forms the redactor must scrub and scan for.
+std::vector<TextForm> report_text_forms();
 
 /// Dispatches on `format`.
 std::string render(ReportFormat format, const RedactedReport& report, const RenderOptions& options);

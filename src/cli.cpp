@@ -7,6 +7,7 @@
 #include "checks/registry.hpp"
 #include "reports/diff.hpp"
 #include "reports/renderers.hpp"
+#include "src/input_secrets.hpp"
 #include "src/kind_reference.hpp"
 #include "src/loader.hpp"
 
@@ -70,7 +71,8 @@ bool load_each(const std::vector<std::string>& paths, std::vector<LoadResult>& p
     size_t errors = 0;
     for (const auto& file : expand_rule_paths(paths, early)) {
         LoadResult result = load_rule_packs({file});
-        for (const auto& line : result.diagnostics.lines()) err << line << "\n";
+        const Redactor redactor = pack_redactor(result.pack);
+        for (const auto& line : result.diagnostics.lines()) err << redactor.scrub(line) << "\n";
         errors += result.diagnostics.items().size();
         packs.push_back(std::move(result));
     }
@@ -105,11 +107,12 @@ int list_command(const std::vector<std::string>& args, std::ostream& out, std::o
             kind_width = std::max(kind_width, c.kind.size());
         }
     for (const auto& result : packs) {
+        const Redactor redactor = pack_redactor(result.pack);
         if (packs.size() > 1) out << "# " << result.pack.name << " (" << result.pack.sources.front().path << ")\n";
         for (const auto& c : result.pack.checks)
             out << std::left << std::setw(static_cast<int>(id_width) + 2) << c.id
                 << std::setw(static_cast<int>(kind_width) + 2) << c.kind << std::setw(10) << to_string(c.severity)
-                << c.title << "\n";
+                << redactor.scrub(c.title) << "\n";
     }
     return kExitPass;
 }

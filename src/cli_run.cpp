@@ -19,8 +19,10 @@
 #include "src/host/gpg.hpp"
 #include "src/host/pg.hpp"
 #include "src/host/process.hpp"
+#include "src/input_secrets.hpp"
 #include "src/loader.hpp"
 #include "src/run_environment.hpp"
+#include "src/text_forms.hpp"
 
 extern char** environ;
 
@@ -80,12 +82,8 @@ std::map<std::string, std::string> process_environment() {
     return env;
 }
 
-std::string quote_argument(const std::string& arg) {
-    if (!arg.empty() && arg.find_first_of(" \t\n'\"\\$`") == std::string::npos) return arg;
-    std::string out = "'";
-    for (char c : arg) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    return out + "'";
-}
+// The redactor knows this form (text_forms): a quote inside a secret becomes '\''.
+std::string quote_argument(const std::string& arg) { return shell_quoted(arg); }
 
 int parse_options(const std::vector<std::string>& args, RunOptions& o, std::ostream& err) {
     po::options_description options;
@@ -156,7 +154,8 @@ int run_command(const std::vector<std::string>& args, std::ostream& out, std::os
 
     LoadResult loaded = load_rule_packs(o.rules);
     if (!loaded.ok()) {
-        for (const auto& line : loaded.diagnostics.lines()) err << line << "\n";
+        const Redactor redactor = pack_redactor(loaded.pack);
+        for (const auto& line : loaded.diagnostics.lines()) err << redactor.scrub(line) << "\n";
         size_t errors = loaded.diagnostics.items().size();
         err << "preflight: the rule pack is invalid (" << errors << (errors == 1 ? " error" : " errors")
             << "); nothing was run\n";
@@ -202,6 +201,7 @@ int run_command(const std::vector<std::string>& args, std::ostream& out, std::os
     }
     inputs.extra_env_files = o.env_files;
     auto environment = RunEnvironment::build(pack, inputs, secrets);
+    register_input_secrets(pack, inputs, *environment, secrets);
     if (!environment->untrusted_env_files().empty()) {
         for (const auto& line : environment->untrusted_env_files()) err << line << "\n";
         err << "preflight: refusing to run with an env file that another user could change; nothing was run\n";
@@ -257,7 +257,7 @@ int run_command(const std::vector<std::string>& args, std::ostream& out, std::os
         if (r.status == Status::skip) ++report.summary.skip;
     }
 
-    Redactor redactor(secrets.snapshot());
+    Redactor redactor(secrets.snapshot(), report_text_forms());
     RedactedReport redacted = redactor.redact(std::move(report));
     RenderOptions render_options;
     render_options.quiet = o.quiet;

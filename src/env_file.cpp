@@ -44,6 +44,14 @@ bool is_name_char(char c) {
 bool is_reference_start(char c) { return is_ascii_alpha(c) || c == '_'; }
 bool is_reference_char(char c) { return is_reference_start(c) || is_digit(c); }
 
+// Until its '=' is seen, the text of a line may be a line of a multi-line value (an unquoted
+// private key): messages about it name file, line and column, never the text.
+constexpr std::string_view kNameRule =
+    "a name may contain only letters, digits, '_', '.', '-', '[' and ']'";
+constexpr std::string_view kNoEquals =
+    "a line with no '='; a definition is NAME=VALUE (NAME= for an empty value), and a value of "
+    "several lines must be quoted";
+
 // A character of a name for a message; never used on value text.
 std::string describe(char c) {
     auto byte = static_cast<unsigned char>(c);
@@ -156,26 +164,22 @@ private:
             if (peek() == '=' || peek() == ':')
                 error(pos_, "missing variable name before " + describe(peek()));
             else
-                error(pos_, "expected a variable name, found " + describe(peek()));
+                error(pos_, "expected a variable name; " + std::string(kNameRule));
             skip_line();
             return true;
         }
         size_t name_end = pos_;
         skip_blanks();
         if (at_line_end() || (peek() == '#' && pos_ != name_end)) {
-            error(name_start, variable() + " has no '='; write " + current_ +
-                                  "= to define it as empty");
+            error(name_start, std::string(kNoEquals));
             skip_line();
             return true;
         }
         if (peek() != '=' && peek() != ':') {
             if (pos_ == name_end)
-                error(pos_, "variable name '" + current_ + "' is followed by " + describe(peek()) +
-                                "; a name may contain only letters, digits, '_', '.', '-', '[' "
-                                "and ']'");
+                error(pos_, "expected '=' after a variable name; " + std::string(kNameRule));
             else
-                error(pos_, variable() + " is followed by text instead of '='; a name cannot "
-                                         "contain spaces");
+                error(pos_, "text after a variable name instead of '='; a name cannot contain spaces");
             skip_line();
             return true;
         }

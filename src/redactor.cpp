@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <set>
 
-#include "reports/markdown.hpp"  // the scan must know every form a renderer gives text
 #include "src/text_forms.hpp"
 
 namespace preflight {
@@ -46,7 +45,8 @@ std::vector<std::string> lines_of(const std::string& value) {
 
 }  // namespace
 
-Redactor::Redactor(std::vector<Secret> secrets) : secrets_(std::move(secrets)) {
+Redactor::Redactor(std::vector<Secret> secrets, std::vector<TextForm> output_forms)
+    : secrets_(std::move(secrets)) {
     std::set<std::string> seen;
     auto add_needle = [&](const std::string& text, const std::string& replacement) {
         if (text.empty() || !seen.insert(text).second) return;
@@ -62,19 +62,20 @@ Redactor::Redactor(std::vector<Secret> secrets) : secrets_(std::move(secrets)) {
         std::vector<std::string> pieces{secret.value};
         for (auto& line : lines_of(secret.value)) pieces.push_back(line);
         for (const auto& piece : pieces) {
-            // Library messages may carry a secret escaped the way they print strings.
-            add_needle(piece, shown);
-            add_needle(json_escaped(piece), shown);
-            add_needle(url_encoded(piece), shown);
-            if (piece.size() < kMinScannedSecretLength) continue;
-            add_form(piece, secret.name);
-            add_form(json_escaped(piece), secret.name);
-            add_form(json_escaped_ascii(piece), secret.name);
-            add_form(xml_escaped(piece), secret.name);
-            add_form(markdown_escaped(piece), secret.name);
-            add_form(url_encoded(piece), secret.name);
-            add_form(url_encoded_plus(piece), secret.name);
-            for (auto& b64 : base64_cores(piece)) add_form(b64, secret.name);
+            const bool scanned = piece.size() >= kMinScannedSecretLength;
+            // The command line shows arguments shell-quoted: a quote inside becomes '\''.
+            for (const std::string& spelling : {piece, shell_single_quote_body(piece)}) {
+                // Library messages may carry a secret escaped the way they print strings.
+                std::vector<std::string> forms{spelling, json_escaped(spelling), url_encoded(spelling)};
+                for (const auto& form : output_forms) forms.push_back(form(spelling));
+                for (const auto& form : forms) add_needle(form, shown);
+                if (!scanned) continue;
+                forms.push_back(json_escaped_ascii(spelling));
+                forms.push_back(url_encoded_plus(spelling));
+                for (const auto& form : forms) add_form(form, secret.name);
+            }
+            if (scanned)
+                for (auto& b64 : base64_cores(piece)) add_form(b64, secret.name);
         }
     }
     std::stable_sort(needles_.begin(), needles_.end(),

@@ -1,6 +1,7 @@
 #pragma once
 // The redactor is the only door between results and renderers: it scrubs every known secret
 // value (and each of its lines) from every string, and guards every rendered output.
+#include <functional>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -40,13 +41,22 @@ private:
     Report report_;
 };
 
-/// Secrets shorter than this are still scrubbed, but the final scan does not look for them:
-/// too short to tell apart from ordinary text.
-inline constexpr size_t kMinScannedSecretLength = 6;
+/// Secrets (and lines of multi-line secrets) shorter than this are still scrubbed wherever
+/// they appear, but the final scan does not look for them: a value such as "secret" or
+/// "preflight" is also a word of the report's own fixed text, and a scan that aborted on it
+/// would block every report (README "Redaction").
+inline constexpr size_t kMinScannedSecretLength = 12;
+
+/// An encoding in which text may reach an output: a renderer's escaping (XML, Markdown, ...).
+using TextForm = std::function<std::string(std::string_view)>;
 
 class Redactor {
 public:
-    explicit Redactor(std::vector<Secret> secrets);
+    /// `output_forms` are the escapings the renderers give text (reports/renderers.hpp
+    /// report_text_forms()); the redactor scrubs and scans each secret in those forms on top of
+    /// the ones it always knows: raw, shell single-quoted ('\'' for each quote), JSON-escaped,
+    /// URL-encoded and base64.
+    explicit Redactor(std::vector<Secret> secrets, std::vector<TextForm> output_forms = {});
 
     /// How a secret is shown: "…" + its last 8 characters when it has at least 32 and is a
     /// single line, else "[redacted]".
@@ -61,8 +71,9 @@ public:
     /// were replaced.
     RedactedReport redact(Report report) const;
 
-    /// The name of the first secret whose raw, JSON-escaped, XML-escaped, URL-encoded or
-    /// base64 form appears in `rendered`; nullopt when none does.
+    /// The name of the first secret of at least kMinScannedSecretLength characters (or line of
+    /// one) that appears in `rendered` in any form: raw or shell single-quoted, each as is,
+    /// JSON-escaped, URL-encoded or in an output form; or base64; nullopt when none does.
     std::optional<std::string> find_leak(std::string_view rendered) const;
 
     const std::vector<Secret>& secrets() const { return secrets_; }

@@ -37,7 +37,8 @@ std::optional<Template> Template::parse(std::string_view text, std::string& erro
         }
         size_t close = text.find('}', i + 2);
         if (close == std::string_view::npos) {
-            error = "unterminated reference '" + std::string(text.substr(i)) + "'";
+            error = "unterminated reference at character " + std::to_string(i + 1) +
+                    ": '${' without its closing '}'";
             return std::nullopt;
         }
         std::string_view body = text.substr(i + 2, close - i - 2);
@@ -47,15 +48,16 @@ std::optional<Template> Template::parse(std::string_view text, std::string& erro
         } else if (body.substr(0, 4) == "env.") {
             ref.space = Reference::Space::env;
         } else {
-            error = "reference '${" + std::string(body) +
-                    "}' must be ${var.NAME} or ${env.NAME}";
+            error = "reference at character " + std::to_string(i + 1) +
+                    " must be ${var.NAME} or ${env.NAME}";
             return std::nullopt;
         }
         ref.name = std::string(body.substr(4));
         bool valid = !ref.name.empty();
         for (char c : ref.name) valid = valid && is_name_char(c);
         if (!valid) {
-            error = "reference '${" + std::string(body) + "}' has an invalid name";
+            error = "reference at character " + std::to_string(i + 1) +
+                    " has an invalid name (letters, digits, '_', '-' and '.')";
             return std::nullopt;
         }
         if (!literal.empty()) t.pieces_.push_back({false, std::move(literal), {}});

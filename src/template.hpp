@@ -37,7 +37,9 @@ public:
     /// A template of literal text only.
     static Template literal(std::string text);
     /// Parses `text`; "$${" stands for a literal "${". On bad syntax returns nullopt and sets
-    /// `error` to a message such as "unterminated reference '${env.X'".
+    /// `error` to a message that locates the reference by character and never quotes the
+    /// text (it may be a password): "unterminated reference at character 5: '${' without its
+    /// closing '}'".
     static std::optional<Template> parse(std::string_view text, std::string& error);
 
     const std::string& source() const { return source_; }

@@ -55,6 +55,17 @@ std::string percent_encode(std::string_view text, bool space_as_plus) {
 std::string url_encoded(std::string_view text) { return percent_encode(text, false); }
 std::string url_encoded_plus(std::string_view text) { return percent_encode(text, true); }
 
+std::string shell_single_quote_body(std::string_view text) {
+    std::string out;
+    for (const char c : text) out += c == '\'' ? std::string_view("'\\''") : std::string_view(&c, 1);
+    return out;
+}
+
+std::string shell_quoted(std::string_view text) {
+    if (!text.empty() && text.find_first_of(" \t\n'\"\\$`") == std::string_view::npos) return std::string(text);
+    return "'" + shell_single_quote_body(text) + "'";
+}
+
 std::string base64(std::string_view bytes) {
     static const char* alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     std::string out;

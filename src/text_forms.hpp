@@ -18,6 +18,11 @@ std::string url_encoded(std::string_view text);
 std::string url_encoded_plus(std::string_view text);
 /// Standard base64 with padding.
 std::string base64(std::string_view bytes);
+/// `text` as one argument of a POSIX shell command line: unchanged when it is not empty and
+/// holds none of space, tab, newline, ' " \ $ `; else in single quotes, each ' as '\''.
+std::string shell_quoted(std::string_view text);
+/// What `text` looks like inside shell single quotes: each ' as '\'' (the rest unchanged).
+std::string shell_single_quote_body(std::string_view text);
 /// The base64 text that `text` produces wherever it sits inside a longer base64-encoded
 /// stream: one core per alignment (0, 1, 2 bytes skipped), each without its unstable last group.
 std::vector<std::string> base64_cores(std::string_view text);

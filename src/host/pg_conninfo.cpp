@@ -44,7 +44,105 @@ std::string database_of(const ConnectTarget& target) {
     return target.database.empty() ? "the default database" : "database '" + target.database + "'";
 }
 
+bool is_blank_space(char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; }
+
+int hex_value(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+// Percent-decoding that keeps a '%' not followed by two hex digits as it is.
+std::string percent_decoded(std::string_view text) {
+    std::string out;
+    for (size_t i = 0; i < text.size(); ++i) {
+        if (text[i] == '%' && i + 2 < text.size() && hex_value(text[i + 1]) >= 0 && hex_value(text[i + 2]) >= 0) {
+            out += static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2]));
+            i += 2;
+        } else {
+            out += text[i];
+        }
+    }
+    return out;
+}
+
+void add_password(std::vector<ConninfoPassword>& out, std::string value, std::string_view spelled) {
+    if (value.empty() && spelled.empty()) return;
+    for (const auto& known : out)
+        if (known.value == value && known.spelled == spelled) return;
+    out.push_back({std::move(value), std::string(spelled)});
+}
+
+// The value of a `password=` keyword starting at `from`, the way libpq's conninfo parser
+// reads it: single-quoted (to the closing quote, or the end when there is none) or up to
+// whitespace, a backslash keeping the next character.
+void keyword_value(std::string_view text, size_t from, std::vector<ConninfoPassword>& out) {
+    std::string value;
+    size_t end = from;
+    const bool quoted = from < text.size() && text[from] == '\'';
+    if (quoted) ++from, ++end;
+    while (end < text.size() && (quoted ? text[end] != '\'' : !is_blank_space(text[end]))) {
+        if (text[end] == '\\' && end + 1 < text.size()) ++end;
+        value += text[end++];
+    }
+    add_password(out, std::move(value), text.substr(from, end - from));
+}
+
+void keyword_passwords(std::string_view text, std::vector<ConninfoPassword>& out) {
+    std::string lower(text);
+    for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (size_t at = lower.find("password"); at != std::string::npos; at = lower.find("password", at + 1)) {
+        size_t i = at + 8;
+        while (i < text.size() && (text[i] == ' ' || text[i] == '\t')) ++i;
+        if (i >= text.size() || text[i] != '=') continue;
+        ++i;
+        const size_t value_start = i;
+        while (i < text.size() && (text[i] == ' ' || text[i] == '\t')) ++i;
+        // A URI query parameter ends at '&' or '#' and is percent-encoded.
+        const size_t name_start = at >= 3 && lower.compare(at - 3, 3, "ssl") == 0 ? at - 3 : at;
+        if (name_start == 0 || (text[name_start - 1] != '?' && text[name_start - 1] != '&')) {
+            keyword_value(text, i, out);
+            continue;
+        }
+        size_t end = value_start;
+        while (end < text.size() && text[end] != '&' && text[end] != '#' && !is_blank_space(text[end])) ++end;
+        const std::string_view spelled = text.substr(value_start, end - value_start);
+        add_password(out, percent_decoded(spelled), spelled);
+    }
+}
+
+void uri_passwords(std::string_view text, std::vector<ConninfoPassword>& out) {
+    const bool whole_uri = is_connection_uri(text);
+    for (size_t scheme = text.find("://"); scheme != std::string_view::npos;
+         scheme = text.find("://", scheme + 3)) {
+        const size_t start = scheme + 3;
+        size_t end = start;
+        if (whole_uri && scheme == text.find("://")) end = text.size();
+        else
+            while (end < text.size() && !is_blank_space(text[end])) ++end;
+        const std::string_view authority = text.substr(start, end - start);
+        const size_t colon = authority.find(':');
+        if (colon == std::string_view::npos) continue;
+        // The last '@': a password with an unencoded '@' is refused before libpq sees it
+        // (uri_needs_encoding), but its whole text must still be known.
+        // A ':' after the first '@' belongs to the host (h:5432), not to a password.
+        const size_t first_at = authority.find('@');
+        if (first_at == std::string_view::npos || first_at < colon) continue;
+        const size_t at = authority.rfind('@');
+        const std::string_view spelled = authority.substr(colon + 1, at - colon - 1);
+        add_password(out, percent_decoded(spelled), spelled);
+    }
+}
+
 }  // namespace
+
+std::vector<ConninfoPassword> conninfo_passwords(std::string_view text) {
+    std::vector<ConninfoPassword> out;
+    keyword_passwords(text, out);
+    uri_passwords(text, out);
+    return out;
+}
 
 bool is_connection_uri(std::string_view conninfo) {
     return starts_with(conninfo, "postgresql://") || starts_with(conninfo, "postgres://");

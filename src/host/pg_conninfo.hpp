@@ -17,6 +17,22 @@ bool is_connection_uri(std::string_view conninfo);
 /// conninfo, which libpq's own parser rejects when its quoting is broken.
 bool uri_needs_encoding(std::string_view conninfo);
 
+/// A password that a connection string carries: as libpq would use it (backslash escapes or
+/// percent-encoding undone, leniently) and spelled exactly as the text holds it.
+struct ConninfoPassword {
+    std::string value;
+    std::string spelled;
+};
+
+/// Every password and sslpassword that `text` may carry, found conservatively so that a
+/// malformed or unparseable string still gives its secret up: keyword form (`password=`,
+/// any case, blanks around '=', single-quoted or up to whitespace, backslash escapes undone),
+/// URI query parameters (`?password=`/`&password=` up to '&', '#' or whitespace,
+/// percent-decoded), and URI user info (after a ':' before the first '@', up to the last '@'
+/// of the authority, which ends at whitespace unless `text` is itself a URI). Invalid percent
+/// escapes (`%zz`) are kept as spelled. Empty when `text` carries no password.
+std::vector<ConninfoPassword> conninfo_passwords(std::string_view text);
+
 /// "connection 'NAME': invalid connection string (check quoting/percent-encoding of its values)".
 std::string invalid_conninfo_message(const std::string& connection);
 

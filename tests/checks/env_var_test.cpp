@@ -248,11 +248,12 @@ TEST_CASE("env_var kind: an unreadable or broken file is an error that never sho
     Outcome outcome = load({{"name", "GOOD_PASSWORD"}, {"file", "${var.f}"}}).check->run(context);
     CHECK(outcome.status == Status::error);
     CHECK(outcome.message == "cannot check GOOD_PASSWORD: " + broken +
-                                 ":3:1: variable 'NOEQUALS' has no '='; write NOEQUALS= to define it as "
-                                 "empty (and 1 more error in the file)");
+                                 ":3:1: a line with no '='; a definition is NAME=VALUE (NAME= for an empty "
+                                 "value), and a value of several lines must be quoted (and 1 more error in the file)");
     CHECK(outcome.observed ==
           nlohmann::json{{"errors",
-                          {broken + ":3:1: variable 'NOEQUALS' has no '='; write NOEQUALS= to define it as empty",
+                          {broken + ":3:1: a line with no '='; a definition is NAME=VALUE (NAME= for an empty value), "
+                                    "and a value of several lines must be quoted",
                            broken + ":4:13: unterminated double-quoted value of variable 'DB_PASSWORD'; "
                                     "add the closing quote"}}});
     std::string shown = outcome.message + outcome.observed.dump();

@@ -1,7 +1,7 @@
 // Fuzz target: the redactor. Input: byte 0 = number of secrets (1 + b % 3) and where their
 // forms go; then the secrets and a text, separated by NUL bytes. Every form a secret can take
-// in an output (raw, each line of a multi-line secret, JSON-, XML-, Markdown- and URL-encoded,
-// base64 at every alignment) is embedded in the text, which is then scrubbed. Invariants:
+// in an output (raw, each line of a multi-line secret, shell single-quoted, JSON-, XML-,
+// Markdown- and URL-encoded, base64 at every alignment) is embedded in the text, which is then scrubbed. Invariants:
 // - scrubbing, redacting and the final scan never throw or crash;
 // - after scrubbing, no secret and no line of one survives (unless the replacement text
 //   itself spells it, e.g. a secret "acted]x": then the next invariant must hold);
@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "reports/markdown.hpp"
+#include "reports/renderers.hpp"
 #include "src/redactor.hpp"
 #include "src/text_forms.hpp"
 
@@ -71,7 +72,9 @@ std::vector<std::string> forms_of(const std::string& piece) {
                                    preflight::xml_escaped(piece),
                                    preflight::markdown_escaped(piece),
                                    preflight::url_encoded(piece),
-                                   preflight::url_encoded_plus(piece)};
+                                   preflight::url_encoded_plus(piece),
+                                   preflight::shell_single_quote_body(piece),
+                                   preflight::json_escaped(preflight::shell_single_quote_body(piece))};
     // A secret inside a base64 blob: every alignment, with neighbours on both sides.
     if (piece.size() >= 8)
         for (const char* before : {"", "x", "xy"}) forms.push_back(preflight::base64(before + piece + "zq"));
@@ -100,7 +103,7 @@ void require_caught(const Redactor& redactor, const std::string& output) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     Input in = split(std::string_view(reinterpret_cast<const char*>(data), size));
     if (in.secrets.empty()) return 0;
-    const Redactor redactor(in.secrets);
+    const Redactor redactor(in.secrets, preflight::report_text_forms());
 
     std::vector<std::string> shown;
     std::vector<std::string> scanned;  // pieces the final scan promises to catch

@@ -140,3 +140,47 @@ TEST_CASE("explain_query_failure: lock wait, timeout, lost session, anything els
           "connection 'directus': query failed: cannot execute CREATE TABLE in a read-only "
           "transaction (SQLSTATE 25006)");
 }
+
+namespace preflight::host {
+namespace {
+
+// True when conninfo_passwords(text) gives `value` spelled as `spelled`.
+bool finds(const std::string& text, const std::string& value, const std::string& spelled) {
+    for (const auto& found : conninfo_passwords(text))
+        if (found.value == value && found.spelled == spelled) return true;
+    return false;
+}
+
+}  // namespace
+
+TEST_CASE("conninfo_passwords: keyword form, decoded and as spelled (issue 13)") {
+    CHECK(finds("host=db password=Kv\\Secret user=u", "KvSecret", "Kv\\Secret"));
+    CHECK(finds("password='it\\'s a \"pw\" 100% $x' host=h", "it's a \"pw\" 100% $x", "it\\'s a \"pw\" 100% $x"));
+    CHECK(finds("host=h password = Spaced\\ Out", "Spaced Out", "Spaced\\ Out"));
+    CHECK(finds("host=h PASSWORD=Upper", "Upper", "Upper"));
+    CHECK(finds("sslpassword=SslKeyPass host=h", "SslKeyPass", "SslKeyPass"));
+    // Unparseable: an unterminated quote runs to the end.
+    CHECK(finds("host=h password='never closed\nat all", "never closed\nat all", "never closed\nat all"));
+    CHECK(conninfo_passwords("host=h user=u dbname=d").empty());
+    CHECK(conninfo_passwords("host=h password=").empty());
+}
+
+TEST_CASE("conninfo_passwords: URI user info and query parameters (issue 13)") {
+    CHECK(finds("postgresql://u:Secret%2aPass@h/db", "Secret*Pass", "Secret%2aPass"));
+    CHECK(finds("postgres://u:P%61ss-word@h:5432/db", "Pass-word", "P%61ss-word"));
+    CHECK(finds("postgres://u:Leak%zzPass3@h/db", "Leak%zzPass3", "Leak%zzPass3"));
+    CHECK(finds("postgresql://u@h/db?sslmode=require&password=Q%24uery&x=1", "Q$uery", "Q%24uery"));
+    CHECK(finds("postgresql://u@h/db?sslpassword=K%20ey", "K ey", "K%20ey"));
+    // Malformed: an '@' or a space inside the password; the last '@' ends the user info.
+    CHECK(finds("postgresql://u:p@ss@h/db", "p@ss", "p@ss"));
+    CHECK(finds("postgresql://u:my pass@h/db", "my pass", "my pass"));
+    // Inside other text (a remedy, a command): the authority ends at whitespace.
+    CHECK(finds("psql postgresql://u:InText%21@h/db -c 'select 1'", "InText!", "InText%21"));
+    CHECK(conninfo_passwords("postgresql://u@h:5432/db").empty());
+    CHECK(conninfo_passwords("postgresql://h:5432/db").empty());
+    // A query value stops at '&'; a ':' after the first '@' is the port, not a password.
+    CHECK(conninfo_passwords("postgresql://u@h:5432/db?password=Q1&x=a@b").size() == 1);
+    CHECK(finds("postgresql://u@h:5432/db?password=Q1&x=a@b", "Q1", "Q1"));
+}
+
+}  // namespace preflight::host

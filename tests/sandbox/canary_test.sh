@@ -5,7 +5,8 @@
 # $, spaces and, where the slot allows, line breaks. Every shipped pack runs in every state,
 # with the password reaching libpq by each route (passfile, PGPASSWORD, conninfo password=),
 # with every stdout format and every report file. Every output (stdout, stderr, each report)
-# is searched for each canary in raw, JSON-escaped, XML-escaped, URL-encoded and base64 form,
+# is searched for each canary in raw, shell-quoted, JSON-escaped, XML-escaped, URL-encoded and
+# base64 form (the role password also as spelled in a conninfo),
 # for each line of a multi-line canary and, for a long one, for all but its last 8 characters
 # (the part redaction never shows). Any hit fails the test.
 # Usage: tests/sandbox/canary_test.sh PREFLIGHT_BINARY
@@ -104,6 +105,9 @@ import base64, json, os, sys, urllib.parse
 from xml.sax.saxutils import escape
 
 out, secrets = sys.argv[1], sys.argv[2:]
+# The role password also travels as a conninfo single-quoted value (route conninfo): that
+# spelling, backslashes and quotes escaped, must not show either (issue 13).
+secrets.append(secrets[0].replace("\\", "\\\\").replace("'", "\\'"))
 
 def encoded(text):
     forms = {"raw": text,
@@ -113,7 +117,9 @@ def encoded(text):
              "xml-numeric": escape(text, {'"': "&#34;", "'": "&#39;", "\n": "&#10;"}),
              "xml-text": escape(text),
              "url": urllib.parse.quote(text, safe=""),
-             "url-plus": urllib.parse.quote_plus(text)}
+             "url-plus": urllib.parse.quote_plus(text),
+             # the command line shell-quotes each argument: ' becomes '\''
+             "shell": text.replace("'", "'\\''")}
     data = text.encode()
     for shift in range(3):  # base64 at each alignment inside a longer encoded blob
         chunk = base64.b64encode(data[shift:]).decode().rstrip("=")

@@ -46,7 +46,7 @@ TEST_CASE("read_env_file: parses a regular file and locates errors with its path
     CHECK(parsed.entries[0].value == "ABC");
     CHECK(parsed.entries[0].line == 2);
     CHECK(errors_of(parsed) ==
-          std::vector<std::string>{path + ":3:1: variable 'BROKEN' has no '='; write BROKEN= to define it as empty"});
+          std::vector<std::string>{path + ":3:1: a line with no '='; a definition is NAME=VALUE (NAME= for an empty value), and a value of several lines must be quoted"});
 }
 
 TEST_CASE("read_env_file: follows a symlink to a regular file and uses the outer lookup") {

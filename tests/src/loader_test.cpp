@@ -72,7 +72,7 @@ TEST_CASE("structural limits: one document, not empty, not too deep, version 1, 
           std::vector<std::string>{
               "p.yaml:1:12: unsupported rule language version '2'; this preflight reads version 1",
               "p.yaml:2:7: pack name 'Bad Name' must match [a-z0-9][a-z0-9._-]*",
-              "p.yaml:6:11: 'path': unterminated reference '${env.X'",
+              "p.yaml:6:11: 'path': unterminated reference at character 1: '${' without its closing '}'",
           });
     CHECK(errors_of("preflight: 1\n") == std::vector<std::string>{
                                             "p.yaml:1:1: missing 'pack' (the pack name)",

@@ -1,5 +1,8 @@
 #include <doctest/doctest.h>
 
+#include <fstream>
+#include <sstream>
+
 #include "src/redactor.hpp"
 #include "src/text_forms.hpp"
 
@@ -61,8 +64,8 @@ TEST_CASE("redact scrubs every string of the report and records names, never val
     CHECK(out.values_redacted == 4);
 }
 
-TEST_CASE("find_leak finds a secret in raw, JSON, XML, URL-encoded and base64 form") {
-    Redactor r({{kLongCanary, "env LONG"}});
+TEST_CASE("find_leak finds a secret in raw, JSON, URL-encoded and base64 form, and in the output forms it is given") {
+    Redactor r({{kLongCanary, "env LONG"}}, {[](std::string_view text) { return xml_escaped(text); }});
     CHECK_FALSE(r.find_leak("nothing here \u202623456789").has_value());
     CHECK(r.find_leak("x" + kLongCanary + "y") == "env LONG");
     CHECK(r.find_leak("{\"v\":\"" + json_escaped(kLongCanary) + "\"}") == "env LONG");
@@ -78,6 +81,47 @@ TEST_CASE("secrets too short to tell apart from text are scrubbed but not scanne
     Redactor r(std::vector<Secret>{{"abc", "env TOKEN"}});
     CHECK(r.scrub("xabcx") == "x[redacted]x");
     CHECK_FALSE(r.find_leak("abc").has_value());
+}
+
+TEST_CASE("the redactor scans the output forms it is told, and knows no renderer itself (issue 12)") {
+    const std::string canary = "rev<&>'\"secret 100%";
+    auto reversed = [](std::string_view text) { return std::string(text.rbegin(), text.rend()); };
+    const std::string hidden = reversed(canary);
+    CHECK_FALSE(Redactor({{canary, "env X"}}).find_leak(hidden).has_value());
+    CHECK(Redactor({{canary, "env X"}}, {reversed}).find_leak(hidden) == "env X");
+    CHECK(Redactor({{canary, "env X"}}, {reversed}).scrub("a " + hidden + " b") == "a [redacted] b");
+}
+
+TEST_CASE("the redactor and the text forms include no renderer (issue 12: layering)") {
+    for (const char* file : {"src/redactor.hpp", "src/redactor.cpp", "src/text_forms.hpp", "src/text_forms.cpp"}) {
+        CAPTURE(file);
+        std::ifstream in(std::string(PREFLIGHT_SOURCE_DIR) + "/" + file);
+        REQUIRE(in);
+        std::stringstream text;
+        text << in.rdbuf();
+        CHECK(text.str().find("#include \"reports/") == std::string::npos);
+    }
+}
+
+TEST_CASE("a secret with a single quote is scrubbed and found in its shell-quoted form (issue 13)") {
+    const std::string canary = "it's-a \"canary\" 100% $HOME \\x";
+    const std::string command_line = "preflight run --var " + shell_quoted("db_password=" + canary);
+    REQUIRE(command_line.find(canary) == std::string::npos);  // the quoting splits it
+    Redactor r({{canary, "var db_password"}});
+    CHECK(r.scrub(command_line) == "preflight run --var 'db_password=[redacted]'");
+    CHECK(r.find_leak(command_line) == "var db_password");
+    CHECK(r.find_leak(json_escaped(command_line)) == "var db_password");
+    CHECK(r.find_leak(url_encoded(command_line)) == "var db_password");
+}
+
+TEST_CASE("secrets shorter than 12 characters are masked where they appear but never block a report (issue 13)") {
+    Redactor r({{"secret", "env JWT_SECRET"}, {"preflight", "env POSTGRES_PASSWORD"}, {"Eleven-char", "env E"}});
+    CHECK(r.scrub("JWT_SECRET is secret") == "JWT_SECRET is [redacted]");
+    CHECK_FALSE(r.find_leak("# Preflight report: how secrets were handled, preflight run").has_value());
+    CHECK_FALSE(r.find_leak("Eleven-char").has_value());
+    Redactor twelve(std::vector<Secret>{{"Twelve-chars", "env T"}});
+    CHECK(twelve.find_leak("x Twelve-chars y") == "env T");
+    CHECK(kMinScannedSecretLength == 12);
 }
 
 TEST_CASE("the registry ignores empty values and duplicates") {

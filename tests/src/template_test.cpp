@@ -37,12 +37,17 @@ TEST_CASE("an unresolved reference throws, naming it") {
     CHECK_THROWS_WITH_AS(t->resolve(r), "unresolved reference ${env.BACKUP_GPG_FPR}", UnresolvedReference);
 }
 
-TEST_CASE("template syntax errors are described") {
+TEST_CASE("template syntax errors are located by character and never quote the text") {
     std::string error;
     CHECK_FALSE(Template::parse("${env.X", error));
-    CHECK(error == "unterminated reference '${env.X'");
+    CHECK(error == "unterminated reference at character 1: '${' without its closing '}'");
     CHECK_FALSE(Template::parse("${HOME}", error));
-    CHECK(error == "reference '${HOME}' must be ${var.NAME} or ${env.NAME}");
+    CHECK(error == "reference at character 1 must be ${var.NAME} or ${env.NAME}");
     CHECK_FALSE(Template::parse("${var.a b}", error));
-    CHECK(error == "reference '${var.a b}' has an invalid name");
+    CHECK(error == "reference at character 1 has an invalid name (letters, digits, '_', '-' and '.')");
+    // Issue 13: a password literal with a '${' in it was quoted back on stderr.
+    CHECK_FALSE(Template::parse("Bad-${Secret \"pa$$ wo%rd'", error));
+    CHECK(error == "unterminated reference at character 5: '${' without its closing '}'");
+    CHECK_FALSE(Template::parse("Bad-${Secret}x", error));
+    CHECK(error.find("Secret") == std::string::npos);
 }
