@@ -86,6 +86,16 @@ std::string quote_argument(const std::string& arg) {
     return out + "'";
 }
 
+// (NAME, VALUE) of each `--var NAME=VALUE`, already checked to hold a '='.
+std::vector<std::pair<std::string, std::string>> var_overrides(const std::vector<std::string>& vars) {
+    std::vector<std::pair<std::string, std::string>> pairs;
+    for (const auto& v : vars) {
+        auto eq = v.find('=');
+        pairs.emplace_back(v.substr(0, eq), v.substr(eq + 1));
+    }
+    return pairs;
+}
+
 int parse_options(const std::vector<std::string>& args, RunOptions& o, std::ostream& err) {
     po::options_description options;
     double deadline = 0;
@@ -154,20 +164,24 @@ int run_command(const std::vector<std::string>& args, std::ostream& out, std::os
     }
 
     LoadResult loaded = load_rule_packs(o.rules);
-    if (!loaded.ok()) {
-        for (const auto& line : loaded.diagnostics.lines()) err << line << "\n";
-        size_t errors = loaded.diagnostics.items().size();
-        err << "preflight: the rule pack is invalid (" << errors << (errors == 1 ? " error" : " errors")
-            << "); nothing was run\n";
-        return kExitInvalidPack;
-    }
+    if (!loaded.ok()) return report_load_errors(loaded, err);
     const RulePack& pack = loaded.pack;
+    // A name the pack does not have would make the run judge something else: refused.
+    const Selection selection{o.only, o.skip, o.tags};
+    auto problems = undeclared_var_problems(pack, var_overrides(o.vars));
+    for (auto& problem : selection_problems(pack, selection)) problems.push_back(std::move(problem));
+    if (!problems.empty()) {
+        for (const auto& problem : problems) err << "preflight: " << problem << "\n";
+        err << "preflight: nothing was run\n";
+        return kExitUsage;
+    }
     std::string selection_error;
-    auto deselected = select_checks(pack, Selection{o.only, o.skip, o.tags}, selection_error);
+    auto deselected = select_checks(pack, selection, selection_error);
     if (!deselected) {
         err << "preflight: " << selection_error << "; nothing was run\n";
         return kExitInvalidPack;
     }
+    for (const auto& note : unmet_need_notes(pack, *deselected)) err << "preflight: note: " << note << "\n";
 
     // GPGME's engine start-up runs five processes; when a GnuPG check is selected, begin it now
     // so that it overlaps reading the environment and the checks that run before it.
@@ -187,13 +201,10 @@ int run_command(const std::vector<std::string>& args, std::ostream& out, std::os
     SecretRegistry secrets;
     RunInputs inputs;
     inputs.process_env = process_environment();
-    for (const auto& v : o.vars) {
-        auto eq = v.find('=');
-        inputs.var_overrides.emplace_back(v.substr(0, eq), v.substr(eq + 1));
-        if (matches_any_glob(v.substr(0, eq), default_secret_globs()) ||
-            matches_any_glob(v.substr(0, eq), pack.secret_globs))
-            secrets.add(v.substr(eq + 1), "var " + v.substr(0, eq));
-    }
+    inputs.var_overrides = var_overrides(o.vars);
+    for (const auto& [name, value] : inputs.var_overrides)
+        if (matches_any_glob(name, default_secret_globs()) || matches_any_glob(name, pack.secret_globs))
+            secrets.add(value, "var " + name);
     inputs.extra_env_files = o.env_files;
     auto environment = RunEnvironment::build(pack, inputs, secrets);
 
