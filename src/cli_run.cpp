@@ -201,10 +201,13 @@ int run_command(const std::vector<std::string>& args, std::ostream& out, std::os
     SecretRegistry secrets;
     RunInputs inputs;
     inputs.process_env = process_environment();
-    inputs.var_overrides = var_overrides(o.vars);
-    for (const auto& [name, value] : inputs.var_overrides)
-        if (matches_any_glob(name, default_secret_globs()) || matches_any_glob(name, pack.secret_globs))
-            secrets.add(value, "var " + name);
+    for (const auto& v : o.vars) {
+        auto eq = v.find('=');
+        inputs.var_overrides.emplace_back(v.substr(0, eq), v.substr(eq + 1));
+        if (matches_any_glob(v.substr(0, eq), default_secret_globs()) ||
+            matches_any_glob(v.substr(0, eq), pack.secret_globs))
+            secrets.add(v.substr(eq + 1), "var " + v.substr(0, eq));
+    }
     inputs.extra_env_files = o.env_files;
     auto environment = RunEnvironment::build(pack, inputs, secrets);
 

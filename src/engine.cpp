@@ -3,13 +3,13 @@
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
-#include <map>
 #include <mutex>
 #include <set>
 #include <thread>
 
 #include "src/check.hpp"
 #include "src/check_context.hpp"
+#include "src/needs_graph.hpp"
 
 namespace preflight {
 
@@ -31,50 +31,6 @@ struct Shared {
     std::vector<std::pair<size_t, Outcome>> finished;
 };
 
-// The `needs` edges by position, and the order in which ready checks are started: the heads of
-// the longest chains first (a chain's checks run one after another, so it sets the run's
-// length), then pack order.
-struct NeedsGraph {
-    std::vector<std::vector<size_t>> needs, needed_by;
-    std::vector<size_t> rank;  // position in the start order
-
-    NeedsGraph(const RulePack& pack, const std::map<std::string, size_t>& index) {
-        const size_t n = pack.checks.size();
-        needs.resize(n);
-        needed_by.resize(n);
-        for (size_t i = 0; i < n; ++i)
-            for (const auto& need : pack.checks[i].needs)
-                if (auto it = index.find(need); it != index.end()) {
-                    needs[i].push_back(it->second);
-                    needed_by[it->second].push_back(i);
-                }
-        // chain[i]: checks on the longest path from i through what needs it, computed from the
-        // checks nothing needs towards their needs (the loader refuses cycles; a check on one
-        // keeps 0 and sorts last).
-        std::vector<size_t> chain(n, 0), waiting_for(n), ready;
-        for (size_t i = 0; i < n; ++i) {
-            waiting_for[i] = needed_by[i].size();
-            if (waiting_for[i] == 0) {
-                chain[i] = 1;
-                ready.push_back(i);
-            }
-        }
-        while (!ready.empty()) {
-            size_t i = ready.back();
-            ready.pop_back();
-            for (size_t need : needs[i]) {
-                chain[need] = std::max(chain[need], chain[i] + 1);
-                if (--waiting_for[need] == 0) ready.push_back(need);
-            }
-        }
-        std::vector<size_t> order(n);
-        for (size_t i = 0; i < n; ++i) order[i] = i;
-        std::stable_sort(order.begin(), order.end(), [&](size_t x, size_t y) { return chain[x] > chain[y]; });
-        rank.resize(n);
-        for (size_t position = 0; position < n; ++position) rank[order[position]] = position;
-    }
-};
-
 // One run of a pack's checks: starts ready checks up to `jobs`, records each outcome, settles
 // what waited for it, and ends overdue checks, the whole run at its deadline or interruption.
 class Scheduler {
@@ -89,7 +45,7 @@ public:
           secrets_(secrets),
           options_(options),
           n_(pack.checks.size()),
-          graph_(pack, index_of(pack)),
+          graph_(pack),
           state_(n_, State::waiting),
           unfinished_needs_(n_),
           started_(n_),
@@ -156,12 +112,6 @@ private:
         Outcome outcome;
         SkipCause cause;
     };
-
-    static std::map<std::string, size_t> index_of(const RulePack& pack) {
-        std::map<std::string, size_t> index;
-        for (size_t i = 0; i < pack.checks.size(); ++i) index[pack.checks[i].id] = i;
-        return index;
-    }
 
     // Records the outcome, then settles what was waiting for this check: once all its needs are
     // done, a check is skipped (a need did not pass) or becomes ready. Each edge is visited once.
