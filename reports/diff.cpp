@@ -18,9 +18,11 @@ constexpr std::streamsize kMaxReportBytes = 64 * 1024 * 1024;
 
 std::string quoted(const std::string& text) { return "\"" + text + "\""; }
 
-// The document at `path`, or nullopt with `error` saying why it could not be read or parsed.
-std::optional<nlohmann::json> read_document(const std::string& path, std::string& error) {
+// The document at `path`, or nullopt with `error` saying why it could not be read or parsed;
+// `unreadable` tells the first (exit 66) from the second (65).
+std::optional<nlohmann::json> read_document(const std::string& path, std::string& error, bool& unreadable) {
     std::error_code ignored;
+    unreadable = true;
     if (std::filesystem::is_directory(path, ignored)) {
         error = "cannot read report " + quoted(path) + ": it is a directory";
         return std::nullopt;
@@ -43,6 +45,7 @@ std::optional<nlohmann::json> read_document(const std::string& path, std::string
         error = "cannot read report " + quoted(path) + ": read error";
         return std::nullopt;
     }
+    unreadable = false;
     try {
         return nlohmann::json::parse(content);
     } catch (const nlohmann::json::parse_error& e) {
@@ -123,11 +126,12 @@ int run_diff_command(const std::string& old_path, const std::string& new_path, R
         return 64;
     }
     std::string error;
-    const auto old_document = read_document(old_path, error);
-    const auto new_document = old_document ? read_document(new_path, error) : std::nullopt;
+    bool unreadable = false;
+    const auto old_document = read_document(old_path, error, unreadable);
+    const auto new_document = old_document ? read_document(new_path, error, unreadable) : std::nullopt;
     if (!new_document) {
         err << "preflight diff: " << error << '\n';
-        return 65;
+        return unreadable ? 66 : 65;
     }
     const std::string old_schema = schema_of(*old_document), new_schema = schema_of(*new_document);
     if (!old_schema.empty() && !new_schema.empty() && old_schema != new_schema) {

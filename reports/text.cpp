@@ -95,6 +95,20 @@ bool needs_attention(const CheckResult& check) {
     return check.status == Status::fail || check.status == Status::error;
 }
 
+bool not_selected(const CheckResult& check) {
+    return check.status == Status::skip && check.skip_cause == SkipCause::not_selected;
+}
+
+// The checks --only, --skip or --tag left out, in one line: they are not this run's question.
+std::string not_selected_line(const std::vector<std::string>& ids, const TextWriter& writer) {
+    constexpr size_t kNamed = 10;
+    std::string line = writer.padded_status(Status::skip) + "  " + std::to_string(ids.size()) +
+                       (ids.size() == 1 ? " check" : " checks") + " not selected: ";
+    for (size_t i = 0; i < ids.size() && i < kNamed; ++i) line += (i ? ", " : "") + clean_line(ids[i]);
+    if (ids.size() > kNamed) line += " and " + std::to_string(ids.size() - kNamed) + " more";
+    return line;
+}
+
 }  // namespace
 
 std::string render_text(const RedactedReport& redacted, const RenderOptions& options) {
@@ -103,8 +117,10 @@ std::string render_text(const RedactedReport& redacted, const RenderOptions& opt
     std::ostringstream out;
 
     size_t id_width = 0;
+    std::vector<std::string> left_out;
     for (const auto& check : report.checks) {
-        if (!options.quiet || needs_attention(check)) id_width = std::max(id_width, check.id.size());
+        if (not_selected(check)) left_out.push_back(check.id);
+        else id_width = std::max(id_width, check.id.size());
     }
     id_width = std::min(id_width, kMaxIdWidth);
 
@@ -115,13 +131,17 @@ std::string render_text(const RedactedReport& redacted, const RenderOptions& opt
         out << "\nhost " << clean_line(report.host) << " \xC2\xB7 user " << clean_line(report.user)
             << " \xC2\xB7 started " << clean_line(report.started_utc) << "\n\n";
     }
-    for (const auto& check : report.checks) {
-        if (!options.quiet || needs_attention(check)) out << check_line(check, id_width, writer) << '\n';
-    }
+    // Quiet output shows what did not pass once, in the details below.
     if (!options.quiet) {
+        for (const auto& check : report.checks) {
+            if (!not_selected(check)) out << check_line(check, id_width, writer) << '\n';
+        }
+        if (!left_out.empty()) out << not_selected_line(left_out, writer) << '\n';
         const Summary& s = report.summary;
         out << '\n' << report.checks.size() << " checks: " << s.pass << " pass, " << s.fail << " fail, "
-            << s.error << " error, " << s.skip << " skip in " << report.duration_ms << " ms\n";
+            << s.error << " error, " << s.skip << " skip";
+        if (!left_out.empty()) out << " (" << left_out.size() << " not selected)";
+        out << " in " << report.duration_ms << " ms\n";
         if (!report.secret_names.empty()) {
             out << "secrets: ";
             for (size_t i = 0; i < report.secret_names.size(); ++i) {
@@ -136,7 +156,7 @@ std::string render_text(const RedactedReport& redacted, const RenderOptions& opt
     bool heading = false;
     for (const auto& check : report.checks) {
         if (!needs_attention(check)) continue;
-        out << (heading ? "\n" : "\nWhat did not pass:\n\n");
+        out << (heading ? "\n" : std::string(blank_line()) + "What did not pass:\n\n");
         heading = true;
         details(out, check, writer);
     }

@@ -1,6 +1,7 @@
 #include "src/cli.hpp"
 
 #include <boost/program_options.hpp>
+#include <algorithm>
 #include <iomanip>
 #include <iostream>
 
@@ -24,16 +25,16 @@ const char* kUsage =
     "       preflight kinds [KIND]                reference of check kinds and their fields\n"
     "       preflight schema                      JSON Schema of the rule language\n"
     "       preflight diff OLD.json NEW.json      what changed between two JSON reports\n"
-    "       preflight --version | --help\n"
+    "       preflight --version | --help          (and 'preflight COMMAND --help')\n"
     "\n"
     "run options:\n"
-    "  --var NAME=VALUE        set a pack variable (repeatable)\n"
+    "  --var NAME=VALUE        set a variable the pack declares under vars: (repeatable)\n"
     "  --env-file PATH         read another env file after the pack's (repeatable)\n"
     "  -o, --output PATH       write a report; format from extension: .json .md .xml (JUnit) .txt (repeatable)\n"
     "  -f, --format FORMAT     stdout format: text (default), json, markdown, junit\n"
     "  --only ID|GLOB          run only these checks and what they need (repeatable)\n"
-    "  --skip ID|GLOB          do not run these checks (repeatable)\n"
-    "  --tag TAG               run only checks with this tag (repeatable)\n"
+    "  --skip ID|GLOB          do not run these checks, even when a selected check needs them (repeatable)\n"
+    "  --tag TAG               run only checks with this tag and what they need (repeatable)\n"
     "  -j, --jobs N            checks run at once (default: number of cores)\n"
     "  --strict                warning checks also close the gate\n"
     "  --deadline SECONDS      limit for the whole run\n"
@@ -41,7 +42,82 @@ const char* kUsage =
     "  -q, --quiet             print only the verdict and what did not pass\n"
     "\n"
     "exit status: 0 gate open · 1 a gating check failed · 2 a gating check could not be evaluated\n"
-    "             64 bad command line · 65 invalid rule pack · 70 internal error\n";
+    "             64 bad command line · 65 invalid rule pack · 66 an input file cannot be read\n"
+    "             70 internal error\n";
+
+const char* kRunUsage =
+    "usage: preflight run RULES... [options]\n"
+    "Runs the checks of RULES (rule files and directories of *.yaml, loaded as one pack) against\n"
+    "this host and judges the gate.\n"
+    "\n"
+    "options:\n"
+    "  --var NAME=VALUE        set a variable the pack declares under vars: (repeatable)\n"
+    "  --env-file PATH         read another env file after the pack's (repeatable)\n"
+    "  -o, --output PATH       write a report; format from extension: .json .md .xml (JUnit) .txt (repeatable)\n"
+    "  -f, --format FORMAT     stdout format: text (default), json, markdown, junit\n"
+    "  --only ID|GLOB          run only these checks and what they need (repeatable)\n"
+    "  --skip ID|GLOB          do not run these checks, even when a selected check needs them (repeatable)\n"
+    "  --tag TAG               run only checks with this tag and what they need (repeatable)\n"
+    "  -j, --jobs N            checks run at once (default: number of cores)\n"
+    "  --strict                warning checks also close the gate\n"
+    "  --deadline SECONDS      limit for the whole run\n"
+    "  --no-color              no colour (also NO_COLOR, and when stdout is not a terminal)\n"
+    "  -q, --quiet             print only the verdict and what did not pass\n"
+    "\n"
+    "exit status: 0 gate open · 1 a gating check failed · 2 a gating check could not be evaluated\n"
+    "             64 bad command line · 65 invalid rule pack · 66 a rule file cannot be read\n"
+    "             70 internal error\n";
+
+const char* kValidateUsage =
+    "usage: preflight validate RULES...\n"
+    "Loads and validates RULES (rule files and directories of *.yaml) as one pack, exactly as\n"
+    "'preflight run' loads them; touches nothing on the host.\n"
+    "\n"
+    "exit status: 0 valid · 64 bad command line · 65 invalid rule pack · 66 a rule file cannot be read\n";
+
+const char* kListUsage =
+    "usage: preflight list RULES...\n"
+    "One line per check of RULES (loaded as one pack, as 'preflight run' loads them): id, kind,\n"
+    "severity, title.\n"
+    "\n"
+    "exit status: 0 listed · 64 bad command line · 65 invalid rule pack · 66 a rule file cannot be read\n";
+
+const char* kKindsUsage =
+    "usage: preflight kinds [KIND | --markdown]\n"
+    "Reference of the check kinds and their fields, from the code; with KIND, that kind only;\n"
+    "--markdown: the README's reference tables.\n"
+    "\n"
+    "exit status: 0 printed · 64 unknown kind or bad command line\n";
+
+const char* kSchemaUsage =
+    "usage: preflight schema\n"
+    "JSON Schema of the rule language (for editors and yaml-language-server).\n"
+    "\n"
+    "exit status: 0 printed · 64 bad command line\n";
+
+const char* kDiffUsage =
+    "usage: preflight diff OLD.json NEW.json [-f text|json]\n"
+    "What changed between two JSON reports of the same pack: checks newly failing, newly passing\n"
+    "or otherwise changed, drift of observed values, checks added and removed.\n"
+    "\n"
+    "exit status: 0 no regression · 1 regression (NEW has a failing check OLD did not have)\n"
+    "             64 bad command line · 65 a report is not a preflight JSON report, or the two are\n"
+    "             of different packs or schema versions · 66 a report file cannot be read\n";
+
+// The usage of `command`, or nullptr for an unknown command.
+const char* usage_of(const std::string& command) {
+    if (command == "run") return kRunUsage;
+    if (command == "validate") return kValidateUsage;
+    if (command == "list") return kListUsage;
+    if (command == "kinds") return kKindsUsage;
+    if (command == "schema") return kSchemaUsage;
+    if (command == "diff") return kDiffUsage;
+    return nullptr;
+}
+
+bool asks_for_help(const std::vector<std::string>& args) {
+    return std::any_of(args.begin(), args.end(), [](const std::string& a) { return a == "--help" || a == "-h"; });
+}
 
 int usage_error(std::ostream& err, const std::string& message) {
     err << "preflight: " << message << "\nRun 'preflight --help' for usage.\n";
@@ -65,55 +141,36 @@ bool parse_rule_paths(const std::string& command, const std::vector<std::string>
     return true;
 }
 
-// validate and list take each rule file as a pack of its own: a directory may hold several.
-bool load_each(const std::vector<std::string>& paths, std::vector<LoadResult>& packs, std::ostream& err) {
-    Diagnostics early;
-    size_t errors = 0;
-    for (const auto& file : expand_rule_paths(paths, early)) {
-        LoadResult result = load_rule_packs({file});
-        const Redactor redactor = pack_redactor(result.pack);
-        for (const auto& line : result.diagnostics.lines()) err << redactor.scrub(line) << "\n";
-        errors += result.diagnostics.items().size();
-        packs.push_back(std::move(result));
-    }
-    for (const auto& line : early.lines()) err << line << "\n";
-    errors += early.items().size();
-    if (errors == 0) return true;
-    err << "preflight: the rule pack is invalid (" << errors << (errors == 1 ? " error" : " errors")
-        << "); nothing was run\n";
-    return false;
-}
-
 int validate_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
     std::vector<std::string> paths;
     if (!parse_rule_paths("validate", args, paths, err)) return kExitUsage;
-    std::vector<LoadResult> packs;
-    if (!load_each(paths, packs, err)) return kExitInvalidPack;
-    for (const auto& result : packs)
-        out << "ok: " << result.pack.sources.front().path << ": pack " << result.pack.name << ", "
-            << result.pack.checks.size() << (result.pack.checks.size() == 1 ? " check" : " checks") << "\n";
+    // Loaded exactly as `run` loads them (one pack), so both report the same errors.
+    const LoadResult loaded = load_rule_packs(paths);
+    if (!loaded.ok()) return report_load_errors(loaded, err);
+    std::string files;
+    for (const auto& source : loaded.pack.sources) files += (files.empty() ? "" : ", ") + source.path;
+    const size_t checks = loaded.pack.checks.size();
+    out << "ok: " << files << ": pack " << loaded.pack.name << ", " << checks << (checks == 1 ? " check" : " checks")
+        << "\n";
     return kExitPass;
 }
 
 int list_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
     std::vector<std::string> paths;
     if (!parse_rule_paths("list", args, paths, err)) return kExitUsage;
-    std::vector<LoadResult> packs;
-    if (!load_each(paths, packs, err)) return kExitInvalidPack;
+    // Loaded exactly as `run` loads them (one pack), so both report the same errors.
+    const LoadResult loaded = load_rule_packs(paths);
+    if (!loaded.ok()) return report_load_errors(loaded, err);
     size_t id_width = 2, kind_width = 4;
-    for (const auto& result : packs)
-        for (const auto& c : result.pack.checks) {
-            id_width = std::max(id_width, c.id.size());
-            kind_width = std::max(kind_width, c.kind.size());
-        }
-    for (const auto& result : packs) {
-        const Redactor redactor = pack_redactor(result.pack);
-        if (packs.size() > 1) out << "# " << result.pack.name << " (" << result.pack.sources.front().path << ")\n";
-        for (const auto& c : result.pack.checks)
-            out << std::left << std::setw(static_cast<int>(id_width) + 2) << c.id
-                << std::setw(static_cast<int>(kind_width) + 2) << c.kind << std::setw(10) << to_string(c.severity)
-                << redactor.scrub(c.title) << "\n";
+    for (const auto& c : loaded.pack.checks) {
+        id_width = std::max(id_width, c.id.size());
+        kind_width = std::max(kind_width, c.kind.size());
     }
+    const Redactor redactor = pack_redactor(loaded.pack);
+    for (const auto& c : loaded.pack.checks)
+        out << std::left << std::setw(static_cast<int>(id_width) + 2) << c.id
+            << std::setw(static_cast<int>(kind_width) + 2) << c.kind << std::setw(10) << to_string(c.severity)
+            << redactor.scrub(c.title) << "\n";
     return kExitPass;
 }
 
@@ -152,6 +209,19 @@ int diff_command(const std::vector<std::string>& args, std::ostream& out, std::o
 
 }  // namespace
 
+int report_load_errors(const LoadResult& loaded, std::ostream& err) {
+    const Redactor redactor = pack_redactor(loaded.pack);
+    for (const auto& line : loaded.diagnostics.lines()) err << redactor.scrub(line) << "\n";
+    const size_t errors = loaded.diagnostics.items().size();
+    const std::string count = std::to_string(errors) + (errors == 1 ? " error" : " errors");
+    if (loaded.unreadable_inputs > 0) {
+        err << "preflight: cannot read the rule pack (" << count << "); nothing was run\n";
+        return kExitNoInput;
+    }
+    err << "preflight: the rule pack is invalid (" << count << "); nothing was run\n";
+    return kExitInvalidPack;
+}
+
 int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
     try {
         if (args.empty()) {
@@ -160,8 +230,16 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
         }
         const std::string& command = args[0];
         std::vector<std::string> rest(args.begin() + 1, args.end());
+        if (command == "help" && rest.size() == 1 && usage_of(rest[0])) {
+            out << usage_of(rest[0]);
+            return kExitPass;
+        }
         if (command == "--help" || command == "-h" || command == "help") {
             out << kUsage;
+            return kExitPass;
+        }
+        if (usage_of(command) && asks_for_help(rest)) {
+            out << usage_of(command);
             return kExitPass;
         }
         if (command == "--version") {

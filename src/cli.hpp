@@ -13,11 +13,18 @@ enum ExitCode : int {
     kExitUnknown = 2,
     kExitUsage = 64,
     kExitInvalidPack = 65,
+    kExitNoInput = 66,  ///< an input file (rule file or directory, a report for diff) cannot be read
     kExitInternal = 70,
 };
 
 /// Runs the command line; returns the exit status. Never throws.
 int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+
+struct LoadResult;
+
+/// Prints every load error of `loaded` and a closing line to `err`; returns kExitNoInput when a
+/// rule path could not be read, else kExitInvalidPack.
+int report_load_errors(const LoadResult& loaded, std::ostream& err);
 
 /// `preflight run ...` (args after "run").
 int run_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);

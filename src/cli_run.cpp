@@ -85,6 +85,16 @@ std::map<std::string, std::string> process_environment() {
 // The redactor knows this form (text_forms): a quote inside a secret becomes '\''.
 std::string quote_argument(const std::string& arg) { return shell_quoted(arg); }
 
+// (NAME, VALUE) of each `--var NAME=VALUE`, already checked to hold a '='.
+std::vector<std::pair<std::string, std::string>> var_overrides(const std::vector<std::string>& vars) {
+    std::vector<std::pair<std::string, std::string>> pairs;
+    for (const auto& v : vars) {
+        auto eq = v.find('=');
+        pairs.emplace_back(v.substr(0, eq), v.substr(eq + 1));
+    }
+    return pairs;
+}
+
 int parse_options(const std::vector<std::string>& args, RunOptions& o, std::ostream& err) {
     po::options_description options;
     double deadline = 0;
@@ -153,21 +163,24 @@ int run_command(const std::vector<std::string>& args, std::ostream& out, std::os
     }
 
     LoadResult loaded = load_rule_packs(o.rules);
-    if (!loaded.ok()) {
-        const Redactor redactor = pack_redactor(loaded.pack);
-        for (const auto& line : loaded.diagnostics.lines()) err << redactor.scrub(line) << "\n";
-        size_t errors = loaded.diagnostics.items().size();
-        err << "preflight: the rule pack is invalid (" << errors << (errors == 1 ? " error" : " errors")
-            << "); nothing was run\n";
-        return kExitInvalidPack;
-    }
+    if (!loaded.ok()) return report_load_errors(loaded, err);
     const RulePack& pack = loaded.pack;
+    // A name the pack does not have would make the run judge something else: refused.
+    const Selection selection{o.only, o.skip, o.tags};
+    auto problems = undeclared_var_problems(pack, var_overrides(o.vars));
+    for (auto& problem : selection_problems(pack, selection)) problems.push_back(std::move(problem));
+    if (!problems.empty()) {
+        for (const auto& problem : problems) err << "preflight: " << problem << "\n";
+        err << "preflight: nothing was run\n";
+        return kExitUsage;
+    }
     std::string selection_error;
-    auto deselected = select_checks(pack, Selection{o.only, o.skip, o.tags}, selection_error);
+    auto deselected = select_checks(pack, selection, selection_error);
     if (!deselected) {
         err << "preflight: " << selection_error << "; nothing was run\n";
         return kExitInvalidPack;
     }
+    for (const auto& note : unmet_need_notes(pack, *deselected)) err << "preflight: note: " << note << "\n";
 
     // Whatever the checks start (also what leaves its process group, like GPGME's gpg and the
     // gpg-agent it starts) is adopted by this process and stopped when the run ends.

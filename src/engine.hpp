@@ -12,19 +12,9 @@
 #include "src/pack.hpp"
 #include "src/redactor.hpp"
 #include "src/run_environment.hpp"
+#include "src/selection.hpp"
 
 namespace preflight {
-
-struct Selection {
-    std::vector<std::string> only;  ///< ids or globs; empty = all
-    std::vector<std::string> skip;  ///< ids or globs
-    std::vector<std::string> tags;  ///< empty = all
-};
-
-/// For each check of `pack`, the reason it is deselected, or "" when it runs. A selected check
-/// pulls in the checks it needs. Returns nullopt (with `error` set) when nothing is selected.
-std::optional<std::vector<std::string>> select_checks(const RulePack& pack, const Selection& selection,
-                                                      std::string& error);
 
 struct EngineOptions {
     int jobs = 1;
@@ -39,8 +29,9 @@ struct EngineResult {
     bool abandoned = false;            ///< a hung check's thread is still running
 };
 
-/// Runs the checks not deselected (`deselected[i]` non-empty = skip with that reason).
-/// Never throws: a check that throws or hangs becomes `error`.
+/// Runs the checks not deselected (`deselected[i]` non-empty: skip with that reason and
+/// SkipCause::not_selected, whatever its needs did). A selected check whose need did not pass
+/// is skipped with the typed cause. Never throws: a check that throws or hangs becomes `error`.
 EngineResult run_checks(const RulePack& pack, const std::vector<std::string>& deselected,
                         std::shared_ptr<const RunEnvironment> environment, const host::Host& host,
                         SecretRegistry& secrets, const EngineOptions& options);
@@ -51,8 +42,9 @@ struct Verdict {
 };
 
 /// SPEC §4: the gate opens when every critical check (and with `strict` every warning check)
-/// passed. 1 when one of those failed (or was skipped because a need failed), 2 when none failed
-/// but one could not be evaluated.
+/// that was selected passed. 1 when one of those failed (or was skipped because a need failed),
+/// 2 when none failed but one could not be evaluated (an error, a need that could not be
+/// evaluated or was left out by --skip, a skip without a cause). Reads `skip_cause`, never text.
 Verdict judge(const std::vector<CheckResult>& results, bool strict);
 
 }  // namespace preflight

@@ -1,6 +1,7 @@
 #include "src/field_reader.hpp"
 
 #include <regex>
+#include <sstream>
 
 namespace preflight {
 
@@ -40,6 +41,31 @@ std::string expected(const std::string& field, const std::string& what, const Ya
     std::string got = node.describe();
     if (node.is_scalar() && !node.is_null()) got = "'" + node.value + "'";
     return "'" + field + "' must be " + what + ", got " + got;
+}
+
+// `text` as a YAML double-quoted string.
+std::string double_quoted(const std::string& text) {
+    std::string out = "\"";
+    for (char c : text) {
+        if (c == '"' || c == '\\') out += '\\';
+        if (c == '\n') out += "\\n";
+        else out += c;
+    }
+    return out + "\"";
+}
+
+// A string where a list is expected: the list form to write instead, both readings when the
+// text has spaces (`run: "uname -a"` is most likely argv, `contains: "a b"` one pattern).
+std::string list_given_a_string(const std::string& field, const std::string& text) {
+    std::vector<std::string> words;
+    std::istringstream split(text);
+    for (std::string word; split >> word;) words.push_back(word);
+    const std::string start = "'" + field + "' must be a list of strings, got '" + text + "': write ";
+    const std::string whole = field + ": [" + double_quoted(text) + "]";
+    if (words.size() < 2) return start + whole;
+    std::string each = field + ": [";
+    for (size_t i = 0; i < words.size(); ++i) each += (i ? ", " : "") + double_quoted(words[i]);
+    return start + each + "] (or " + whole + " for one item)";
 }
 
 }  // namespace
@@ -137,10 +163,8 @@ std::optional<FieldValue> read_field(const FieldSpec& spec, const YamlNode& node
         case FieldType::text_list: {
             std::vector<Template> list;
             if (node.is_scalar() && !node.is_null()) {
-                auto t = read_template(field, node, diagnostics);
-                if (!t) return std::nullopt;
-                list.push_back(*t);
-                return FieldValue{list};
+                diagnostics.error(node.where, list_given_a_string(field, node.value));
+                return std::nullopt;
             }
             if (node.type != YamlNode::Type::sequence) {
                 diagnostics.error(node.where, expected(field, "a list of strings", node));

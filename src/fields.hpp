@@ -17,7 +17,7 @@ enum class FieldType {
     text,       ///< a string; may hold ${var.X}/${env.X} references
     integer,    ///< a whole number, or a string with ${var.X} references resolved at run time
     boolean,    ///< true or false (not yes/no/on/off)
-    text_list,  ///< a sequence of strings (a single string is also accepted)
+    text_list,  ///< a sequence of strings (a single string is an error that shows the list form)
     duration,   ///< seconds: 5, 2.5, "5s", "500ms", "2m"
     choice,     ///< one of `choices`
     text_map,   ///< a mapping of names to strings

@@ -48,7 +48,7 @@ nlohmann::json field_schema(const FieldSpec& f) {
         }
         case FieldType::boolean: s = {{"type", "boolean"}}; break;
         case FieldType::text_list:
-            s = {{"oneOf", {{{"type", "string"}}, {{"type", "array"}, {"items", {{"type", "string"}}}}}}};
+            s = {{"type", "array"}, {"items", {{"type", "string"}}}};
             break;
         case FieldType::duration:
             s = {{"oneOf", {{{"type", "number"}, {"exclusiveMinimum", 0}},

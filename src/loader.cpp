@@ -209,7 +209,7 @@ void load_check(const YamlNode& node, RulePack& pack, Diagnostics& diagnostics) 
     } else if (!find_key(node, "id")) {
         diagnostics.error(node.where, "check is missing 'id'");
     }
-    decl.title = fields.text("title") ? fields.text("title")->source() : decl.id;
+    if (auto title = fields.text("title")) decl.title = title->source();  // none: reports show the id alone
     if (auto s = fields.choice("severity"))
         decl.severity = *s == "warning" ? Severity::warning : *s == "info" ? Severity::info : Severity::critical;
     for (const auto& t : fields.text_list("needs")) decl.needs.push_back(t.source());
@@ -368,7 +368,8 @@ std::vector<std::string> expand_rule_paths(const std::vector<std::string>& paths
             if ((ext == ".yaml" || ext == ".yml") && entry.is_regular_file(ec)) found.push_back(entry.path().string());
         }
         std::sort(found.begin(), found.end());
-        if (found.empty()) diagnostics.error({path, 0, 0}, "directory holds no *.yaml rule files");
+        if (ec) diagnostics.error({path, 0, 0}, "cannot read the directory: " + ec.message());
+        else if (found.empty()) diagnostics.error({path, 0, 0}, "directory holds no *.yaml rule files");
         files.insert(files.end(), found.begin(), found.end());
     }
     return files;
@@ -383,6 +384,7 @@ LoadResult load_rule_packs(const std::vector<std::string>& paths) {
     }
     LoadResult result = load_documents(files);
     for (const auto& d : early.items()) result.diagnostics.error(d.where, d.message);
+    result.unreadable_inputs = early.items().size();
     return result;
 }
 

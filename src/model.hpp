@@ -10,6 +10,15 @@ namespace preflight {
 enum class Severity { critical, warning, info };
 enum class Status { pass, fail, error, skip };
 
+/// Why a check ended `skip`. Typed, so the verdict never reads message text.
+enum class SkipCause {
+    none,                ///< not skipped by the engine (a skip without a cause closes the gate as unknown)
+    not_selected,        ///< --only, --skip or --tag left it out: it never decides the exit status
+    need_failed,         ///< a check it needs failed (directly or down the chain): closes as a failure
+    need_not_evaluated,  ///< a check it needs could not be evaluated: closes as unknown
+    need_not_selected,   ///< a check it needs was left out by --skip: it cannot be verified, closes as unknown
+};
+
 /// "critical", "warning" or "info".
 std::string_view to_string(Severity severity);
 /// "pass", "fail", "error" or "skip".
@@ -39,6 +48,7 @@ struct CheckResult {
     std::string kind;
     Severity severity = Severity::critical;
     Status status = Status::error;
+    SkipCause skip_cause = SkipCause::none;  ///< set by the engine when `status` is skip
     std::string message;
     nlohmann::json observed;
     nlohmann::json expected;

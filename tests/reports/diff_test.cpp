@@ -192,18 +192,21 @@ TEST_CASE("run_diff_command exits 1 on a regression and 0 otherwise") {
     CHECK(document["newly_failing"].size() == 2);
 }
 
-TEST_CASE("run_diff_command refuses unreadable, invalid and mismatched reports with exit 65") {
+TEST_CASE("run_diff_command: a report file that cannot be read is 66; invalid and mismatched reports 65") {
     ScratchDir dir;
     const std::string good = write_report(dir, "good.json", failing_report());
 
     DiffRun result = run(dir / "missing.json", good);
-    CHECK(result.exit_code == 65);
+    CHECK(result.exit_code == 66);
     CHECK(result.err == "preflight diff: cannot read report \"" + (dir / "missing.json") +
                             "\": No such file or directory\n");
     CHECK(result.out.empty());
 
+    result = run(good, dir / "missing.json");
+    CHECK(result.exit_code == 66);
+
     result = run(good, dir.path().string());
-    CHECK(result.exit_code == 65);
+    CHECK(result.exit_code == 66);
     CHECK(result.err == "preflight diff: cannot read report \"" + dir.path().string() + "\": it is a directory\n");
 
     const std::string broken = dir / "broken.json";

@@ -29,9 +29,12 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/harness.sh"
 dir=$(mktemp -d /tmp/pfc.XXXXXX)
 rmdir "$dir"
 out=$(mktemp -d /tmp/pfco.XXXXXX)
+# A --var must name a declared variable: one more rule file declares the secret-named one.
+token_rules=$(mktemp -d /tmp/pfct.XXXXXX)
+printf 'preflight: 1\npack: canary\nvars:\n  sandbox_token: ""\nchecks: []\n' >"$token_rules/canary.yaml"
 cleanup() {
     "$SANDBOX" down "$dir" >/dev/null 2>&1 || true
-    rm -rf "$out"
+    rm -rf "$out" "$token_rules"
 }
 trap cleanup EXIT
 "$SANDBOX" up "$dir" initial 2>/dev/null
@@ -68,14 +71,14 @@ run_all() { # state pack route
     conninfo) env+=("PGPASSFILE=/nonexistent"); args+=(--var "db=$db_conninfo password=$(conninfo_quoted "$SANDBOX_ROLE_PASSWORD")") ;;
     esac
     local code=0
-    "${env[@]}" "$binary" run "rules/$pack.yaml" "${args[@]}" -o "$out/$name.json" -o "$out/$name.md" \
+    "${env[@]}" "$binary" run "rules/$pack.yaml" "$token_rules/canary.yaml" "${args[@]}" -o "$out/$name.json" -o "$out/$name.md" \
         -o "$out/$name.xml" -o "$out/$name.txt" >"$out/$name.stdout" 2>"$out/$name.stderr" || code=$?
     ((code <= 2)) || fail "$name: exit $code"
     local formats=(json)
     [[ $route != passfile ]] || formats=(text json markdown junit)
     for format in "${formats[@]}"; do
         code=0
-        "${env[@]}" "$binary" run "rules/$pack.yaml" "${args[@]}" -f "$format" >"$out/$name.$format.stdout" \
+        "${env[@]}" "$binary" run "rules/$pack.yaml" "$token_rules/canary.yaml" "${args[@]}" -f "$format" >"$out/$name.$format.stdout" \
             2>"$out/$name.$format.stderr" || code=$?
         ((code <= 2)) || fail "$name -f $format: exit $code"
     done

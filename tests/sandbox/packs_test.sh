@@ -52,6 +52,10 @@ run_case operator f4-drift-audit 1 "config-drift db-select-grants"
 "$SANDBOX" state "$dir" fixed 2>/dev/null
 run_case fixed f4-backup 0 ""
 run_case fixed f4-drift-audit 0 ""
+# Issue 12: a subset run is judged on what it selected; the checks left out never close the gate.
+code=0
+"$binary" run rules/f4-backup.yaml "${args[@]}" --only config-drift >"$out/only.txt" 2>"$out/only.err" || code=$?
+expect_eq "f4-backup --only config-drift in state fixed: exit code" 0 "$code"
 
 grants=$(jq -r '.checks[] | select(.id == "db-select-grants") | .remedy' "$out/f4-backup-operator.json")
 for table in verify_result cut_change_set_affected_row; do

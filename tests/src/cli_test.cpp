@@ -5,38 +5,16 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-#include <sys/wait.h>
 
 #include "src/text_forms.hpp"
+#include "tests/support/cli_fixtures.hpp"
 #include "tests/support/file_fixtures.hpp"
 
 namespace fs = std::filesystem;
+using preflight::testing::Ran;
+using preflight::testing::run_preflight;
 
 namespace {
-
-struct Ran {
-    int status = -1;
-    std::string out, err;
-};
-
-// Runs the preflight binary with `args` (already shell-quoted) in `dir`.
-Ran run_preflight(const std::string& args, const std::string& dir, const std::string& env = "") {
-    std::string out_file = dir + "/.stdout", err_file = dir + "/.stderr";
-    std::string command = "cd '" + dir + "' && env NO_COLOR=1 " + env + " " + PREFLIGHT_BINARY + " " + args + " >" +
-                          out_file + " 2>" + err_file + " </dev/null";
-    int raw = std::system(command.c_str());
-    Ran ran;
-    ran.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-    auto slurp = [](const std::string& path) {
-        std::ifstream in(path);
-        std::stringstream s;
-        s << in.rdbuf();
-        return s.str();
-    };
-    ran.out = slurp(out_file);
-    ran.err = slurp(err_file);
-    return ran;
-}
 
 void write(const std::string& path, const std::string& text) {
     std::ofstream(path, std::ios::binary) << text;
@@ -111,7 +89,7 @@ TEST_CASE("a report path in a missing directory is refused before any check runs
 TEST_CASE("a run that selects zero checks is an invalid pack (65), never a pass") {
     preflight::testing::TempDir dir;
     write(dir.path() + "/p.yaml", "preflight: 1\npack: p\nchecks:\n  - id: a\n    kind: file\n    path: /etc\n");
-    Ran ran = run_preflight("run p.yaml --only nothing-matches", dir.path());
+    Ran ran = run_preflight("run p.yaml --only a --skip a", dir.path());
     CHECK(ran.status == 65);
     CHECK(ran.err == "preflight: no check is selected by --only/--skip/--tag; nothing was run\n");
 }

@@ -186,20 +186,120 @@ TEST_CASE("selection: --only pulls in needs, --skip and --tag deselect, nothing 
     std::string error;
     auto only = select_checks(f.pack, Selection{{"b"}, {}, {}}, error);
     REQUIRE(only);
-    CHECK(*only == std::vector<std::string>{"", "", "deselected by --only"});
+    CHECK(*only == std::vector<std::string>{"", "", "not selected by --only"});
     auto skip = select_checks(f.pack, Selection{{}, {"c*"}, {}}, error);
-    CHECK(*skip == std::vector<std::string>{"", "", "deselected by --skip"});
+    CHECK(*skip == std::vector<std::string>{"", "", "not selected by --skip"});
     auto tag = select_checks(f.pack, Selection{{}, {}, {"db"}}, error);
-    CHECK(*tag == std::vector<std::string>{"deselected by --tag", "deselected by --tag", ""});
-    CHECK_FALSE(select_checks(f.pack, Selection{{"zzz"}, {}, {}}, error));
+    CHECK(*tag == std::vector<std::string>{"not selected by --tag", "not selected by --tag", ""});
+    CHECK_FALSE(select_checks(f.pack, Selection{{"c"}, {"c"}, {}}, error));
     CHECK(error == "no check is selected by --only/--skip/--tag");
 }
 
+TEST_CASE("selection: --skip wins over a check --only or --tag pulls in through needs") {
+    Fixture f;
+    f.add("a", Status::pass);
+    f.add("b", Status::pass, {"a"});
+    f.add("c", Status::pass, {"b"});
+    f.pack.checks[2].tags = {"db"};
+    std::string error;
+    // a matches neither --only nor --tag but is needed down the chain: --skip still wins.
+    CHECK(*select_checks(f.pack, Selection{{"c"}, {"a"}, {}}, error) ==
+          std::vector<std::string>{"not selected by --skip", "", ""});
+    CHECK(*select_checks(f.pack, Selection{{}, {"a"}, {"db"}}, error) ==
+          std::vector<std::string>{"not selected by --skip", "", ""});
+    CHECK(unmet_need_notes(f.pack, {"not selected by --skip", "", ""}) ==
+          std::vector<std::string>{"check 'b' needs 'a', which is not selected by --skip: 'b' will be skipped and "
+                                   "cannot pass"});
+}
+
+TEST_CASE("selection: every --only, --skip and --tag value must match something, with a did-you-mean") {
+    Fixture f;
+    f.add("backup-key-usable", Status::pass);
+    f.add("config-drift", Status::pass);
+    f.pack.checks[0].tags = {"gpg"};
+    CHECK(selection_problems(f.pack, Selection{{"config-drift", "backup-key-usabel", "backup-*"}, {"config-*"}, {"gpg"}})
+              == std::vector<std::string>{"--only 'backup-key-usabel' matches no check (did you mean 'backup-key-usable'?)"});
+    CHECK(selection_problems(f.pack, Selection{{}, {"confg-drift", "zzz*"}, {"gpgg", "nightly"}}) ==
+          std::vector<std::string>{
+              "--skip 'confg-drift' matches no check (did you mean 'config-drift'?)",
+              "--skip 'zzz*' matches no check",
+              "--tag 'gpgg' is not a tag of any check (did you mean 'gpg'?)",
+              "--tag 'nightly' is not a tag of any check",
+          });
+}
+
+TEST_CASE("a --var NAME no rule file declares is a problem with a did-you-mean, never showing the value") {
+    RulePack pack;
+    pack.vars = {{"env_file", "/opt/.env"}, {"db", ""}};
+    CHECK(undeclared_var_problems(pack, {{"env_file", "/srv/.env"}, {"db", "x"}}).empty());
+    CHECK(undeclared_var_problems(pack, {{"env_fle", "/srv/.env"}, {"token", "s3cr3t"}}) ==
+          std::vector<std::string>{
+              "--var 'env_fle': no rule file declares it under 'vars:' (did you mean 'env_file'?)",
+              "--var 'token': no rule file declares it under 'vars:'",
+          });
+}
+
+TEST_CASE("a check not selected never decides the exit status, even when it needs another one not selected") {
+    // rules/f4-backup.yaml --only config-drift: the other checks form needs chains among themselves.
+    Fixture f;
+    f.add("gpg-installed", Status::fail);
+    f.add("key-present", Status::fail, {"gpg-installed"});
+    f.add("key-usable", Status::fail, {"key-present"});
+    f.add("config-drift", Status::pass);
+    std::string error;
+    auto deselected = select_checks(f.pack, Selection{{"config-drift"}, {}, {}}, error);
+    REQUIRE(deselected);
+    auto result = f.run(2, std::nullopt, *deselected);
+    CHECK(f.recorder->order == std::vector<std::string>{"config-drift"});
+    for (size_t i = 0; i < 3; ++i) {
+        CAPTURE(i);
+        CHECK(result.results[i].status == Status::skip);
+        CHECK(result.results[i].skip_cause == SkipCause::not_selected);
+        CHECK(result.results[i].message == "not selected by --only");
+        CHECK(result.results[i].remedy == "");
+    }
+    CHECK(judge(result.results, false).exit_code == 0);
+    CHECK(judge(result.results, true).exit_code == 0);
+}
+
+TEST_CASE("a selected check whose need --skip left out is skipped, and keeps the gate closed as unknown") {
+    Fixture f;
+    f.add("a", Status::pass);
+    f.add("b", Status::pass, {"a"});
+    f.add("c", Status::pass, {"b"});
+    std::string error;
+    auto deselected = select_checks(f.pack, Selection{{"c"}, {"a"}, {}}, error);
+    REQUIRE(deselected);
+    auto result = f.run(2, std::nullopt, *deselected);
+    CHECK(f.recorder->order.empty());
+    CHECK(result.results[0].skip_cause == SkipCause::not_selected);
+    CHECK(result.results[1].status == Status::skip);
+    CHECK(result.results[1].skip_cause == SkipCause::need_not_selected);
+    CHECK(result.results[1].message == "needs a, which was not selected by --skip");
+    CHECK(result.results[2].skip_cause == SkipCause::need_not_evaluated);
+    CHECK(result.results[2].message == "needs b, which did not pass (skip)");
+    CHECK(judge(result.results, false).verdict == "ERROR");
+    CHECK(judge(result.results, false).exit_code == 2);
+}
+
+TEST_CASE("a failure down a needs chain keeps its cause: the skipped critical check closes the gate as failed") {
+    Fixture f;
+    f.add("root", Status::fail, {}, 0, 10, Severity::info);
+    f.add("child", Status::pass, {"root"}, 0, 10, Severity::info);
+    f.add("grandchild", Status::pass, {"child"});
+    auto result = f.run();
+    CHECK(result.results[1].skip_cause == SkipCause::need_failed);
+    CHECK(result.results[2].skip_cause == SkipCause::need_failed);
+    CHECK(result.results[2].message == "needs child, which did not pass (skip)");
+    CHECK(judge(result.results, false).exit_code == 1);
+}
+
 TEST_CASE("the verdict: critical failures close the gate, warnings only with --strict") {
-    auto row = [](Status status, Severity severity, std::string message = "") {
+    auto row = [](Status status, Severity severity, SkipCause cause = SkipCause::none, std::string message = "") {
         CheckResult r;
         r.status = status;
         r.severity = severity;
+        r.skip_cause = cause;
         r.message = std::move(message);
         return r;
     };
@@ -209,9 +309,24 @@ TEST_CASE("the verdict: critical failures close the gate, warnings only with --s
     CHECK(judge({row(Status::fail, Severity::warning)}, false).exit_code == 0);
     CHECK(judge({row(Status::fail, Severity::warning)}, true).exit_code == 1);
     CHECK(judge({row(Status::fail, Severity::info)}, true).exit_code == 0);
-    CHECK(judge({row(Status::skip, Severity::critical, "needs a, which did not pass (fail)")}, false).exit_code == 1);
-    CHECK(judge({row(Status::skip, Severity::critical, "needs a, which did not pass (error)")}, false).exit_code == 2);
-    CHECK(judge({row(Status::skip, Severity::critical, "deselected by --only"), row(Status::pass, Severity::critical)},
+    CHECK(judge({row(Status::skip, Severity::critical, SkipCause::need_failed)}, false).exit_code == 1);
+    CHECK(judge({row(Status::skip, Severity::critical, SkipCause::need_not_evaluated)}, false).exit_code == 2);
+    CHECK(judge({row(Status::skip, Severity::critical, SkipCause::need_not_selected)}, false).exit_code == 2);
+    CHECK(judge({row(Status::skip, Severity::critical, SkipCause::not_selected), row(Status::pass, Severity::critical)},
                 false).exit_code == 0);
     CHECK(judge({row(Status::fail, Severity::critical)}, false).verdict == "FAIL");
+}
+
+TEST_CASE("the verdict reads the typed skip cause, never the message text") {
+    auto skipped = [](SkipCause cause, std::string message) {
+        CheckResult r;
+        r.status = Status::skip;
+        r.skip_cause = cause;
+        r.message = std::move(message);
+        return r;
+    };
+    // A message that reads "deselected" or "(fail)" changes nothing; a skip without a cause was never verified.
+    CHECK(judge({skipped(SkipCause::none, "deselected by --only")}, false).exit_code == 2);
+    CHECK(judge({skipped(SkipCause::need_not_evaluated, "needs a, which did not pass (fail)")}, false).exit_code == 2);
+    CHECK(judge({skipped(SkipCause::not_selected, "needs a, which did not pass (fail)")}, false).exit_code == 0);
 }

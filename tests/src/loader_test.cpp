@@ -32,7 +32,7 @@ TEST_CASE("a valid pack loads with its common fields") {
     CHECK(pack.checks[1].severity == Severity::warning);
     CHECK(pack.checks[1].timeout_seconds == doctest::Approx(0.5));
     CHECK(pack.checks[1].why == "because");
-    CHECK(pack.checks[0].title == "a");
+    CHECK(pack.checks[0].title == "");  // no title: reports show the id once, not twice
     CHECK(pack.sources.size() == 1);
     CHECK(pack.sources[0].sha256.size() == 64);
 }
@@ -146,4 +146,19 @@ TEST_CASE("10,000 checks in one pack load, in order, each needing the one before
     REQUIRE(result.pack.checks.size() == 10000);
     CHECK(result.pack.checks[9999].id == "c9999");
     CHECK(result.pack.checks[9999].needs == std::vector<std::string>{"c9998"});
+}
+
+TEST_CASE("a string where a list is expected is a located error that shows the list form") {
+    CHECK(errors_of(kHeader + "checks:\n  - id: a\n    kind: command\n    run: \"uname -a\"\n") ==
+          std::vector<std::string>{"p.yaml:6:10: 'run' must be a list of strings, got 'uname -a': write "
+                                   "run: [\"uname\", \"-a\"] (or run: [\"uname -a\"] for one item)"});
+    CHECK(errors_of(kHeader + "env_files: .env\nchecks:\n  - id: a\n    kind: file\n    path: /etc\n"
+                              "    needs: b\n  - id: b\n    kind: file\n    path: /etc\n"
+                              "    not_contains: 'say \"hi\"'\n") ==
+          std::vector<std::string>{
+              "p.yaml:3:12: 'env_files' must be a list of strings, got '.env': write env_files: [\".env\"]",
+              "p.yaml:8:12: 'needs' must be a list of strings, got 'b': write needs: [\"b\"]",
+              "p.yaml:12:19: 'not_contains' must be a list of strings, got 'say \"hi\"': write not_contains: "
+              "[\"say\", \"\\\"hi\\\"\"] (or not_contains: [\"say \\\"hi\\\"\"] for one item)",
+          });
 }
