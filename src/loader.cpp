@@ -281,7 +281,8 @@ void check_references(const RulePack& pack, Diagnostics& diagnostics) {
         if (!c.id.empty() && colour[c.id] == 0) visit(c);
 }
 
-bool read_rule_file(const std::string& path, std::string& text, Diagnostics& diagnostics) {
+// `unreadable`: the file cannot be read (exit 66); `refused`: it can, but must not be (exit 65).
+bool read_rule_file(const std::string& path, std::string& text, Diagnostics& diagnostics, Diagnostics& refused) {
     std::error_code ec;
     auto status = fs::status(path, ec);
     if (ec || !fs::exists(status)) {
@@ -298,9 +299,9 @@ bool read_rule_file(const std::string& path, std::string& text, Diagnostics& dia
     }
     // A rule pack is code (`command` runs argv): as root, only root may be able to change it.
     if (auto problem = host::untrusted_as_root(path)) {
-        diagnostics.error({path, 0, 0}, "not trusted: " + *problem +
-                                            "; as root, preflight reads a rule file only when no other "
-                                            "user can change or replace it");
+        refused.error({path, 0, 0}, "not trusted: " + *problem +
+                                        "; as root, preflight reads a rule file only when no other "
+                                        "user can change or replace it");
         return false;
     }
     std::ifstream in(path, std::ios::binary);
@@ -377,13 +378,14 @@ std::vector<std::string> expand_rule_paths(const std::vector<std::string>& paths
 
 LoadResult load_rule_packs(const std::vector<std::string>& paths) {
     std::vector<std::pair<std::string, std::string>> files;
-    Diagnostics early;
+    Diagnostics early, refused;
     for (const auto& file : expand_rule_paths(paths, early)) {
         std::string text;
-        if (read_rule_file(file, text, early)) files.emplace_back(file, std::move(text));
+        if (read_rule_file(file, text, early, refused)) files.emplace_back(file, std::move(text));
     }
     LoadResult result = load_documents(files);
     for (const auto& d : early.items()) result.diagnostics.error(d.where, d.message);
+    for (const auto& d : refused.items()) result.diagnostics.error(d.where, d.message);
     result.unreadable_inputs = early.items().size();
     return result;
 }
