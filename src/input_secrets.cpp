@@ -52,7 +52,7 @@ void register_input_secrets(const RulePack& pack, const RunInputs& inputs, const
         register_value_secrets("var " + name, value, environment.is_secret_name(name), secrets);
     std::map<std::string, std::string> env = inputs.process_env;
     try {
-        env = environment.environment();
+        env = environment.resolvable_env();
     } catch (const UnresolvedReference&) {  // every ${env.X} fails: the env files reach nothing
     }
     for (const auto& [name, value] : env)
