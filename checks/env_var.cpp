@@ -134,7 +134,8 @@ KindSpec env_var_kind() {
          "the process environment",
          {}},
         {"matches", FieldType::text, false, "",
-         "RE2 regex searched in the value; ^ and $ anchor the whole value, even a multi-line one", {}},
+         "RE2 regex searched in the value; ^ and $ anchor the whole value, even a multi-line one",
+         {}},
         {"secret", FieldType::boolean, false, "false",
          "treat the value as secret even if the name matches no secret glob", {}},
     };
@@ -159,7 +160,8 @@ KindSpec env_var_kind() {
             check->reference = Template::parse("${env." + check->name + "}", unused).value_or(Template());
         }
         check->file = fields.text("file");
-        check->matches = load_pattern_field(fields, "matches", Anchoring::whole_text, input.diagnostics);
+        check->matches =
+            load_pattern_field(fields, "matches", Anchoring::whole_text, input.diagnostics);
         if (fields.has("matches") && !check->matches) ok = false;
         check->secret = fields.boolean("secret").value_or(false);
         if (!ok) return nullptr;

@@ -75,16 +75,18 @@ std::optional<Pattern> Pattern::compile(const std::string& source, Anchoring anc
     const RE2::Options options = pattern_options(anchoring);
     const std::string regex = anchoring == Anchoring::each_line ? "(?m)" + source : source;
     auto compiled = std::make_shared<const Compiled>(regex, options);
+    std::string problem;
     if (!compiled->re2.ok()) {
         // Describe the pattern as written: the (?m) prefix must not show in RE2's fragment.
         RE2 as_written(source, options);
         const RE2& failed = as_written.ok() ? compiled->re2 : as_written;
-        error = failed.error() + hint_for(failed);
+        problem = failed.error() + hint_for(failed);
     } else if (anchoring == Anchoring::one_line && compiled->re2.ProgramSize() == 1 &&
                !RE2::PartialMatch("", compiled->re2)) {
-        error = "it only matches across a line break, and the text is matched one line at a time";
+        problem = "it only matches across a line break, and the text is matched one line at a time";
     }
-    if (!error.empty()) {
+    if (!problem.empty()) {
+        error = std::move(problem);
         g_interned.erase({anchoring, source});
         return std::nullopt;
     }
