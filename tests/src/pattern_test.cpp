@@ -4,6 +4,7 @@
 #include <thread>
 #include <vector>
 
+#include "src/loader.hpp"
 #include "src/pattern.hpp"
 
 using preflight::Anchoring;
@@ -160,4 +161,23 @@ TEST_CASE("pattern: one compiled pattern is searched from many threads at once")
         });
     for (auto& thread : threads) thread.join();
     CHECK(matched == std::vector<int>(4, 1000));
+}
+
+TEST_CASE("pattern: a pack's RE2 patterns load, and a bad one is a located load error") {
+    auto loaded = preflight::load_rule_text("preflight: 1\npack: demo\nchecks:\n"
+                                            "  - id: zip\n    kind: env_var\n    name: ZIP\n"
+                                            "    matches: '^\\d{5}$'\n"
+                                            "  - id: env\n    kind: file\n    path: /x/.env\n"
+                                            "    not_contains: ['(?i)passphrase', 'a(?=b)', \"x\\ny\"]\n"
+                                            "  - id: out\n    kind: command\n    run: [\"true\"]\n"
+                                            "    stdout_matches: \"^ok(unclosed\"\n",
+                                            "p.yaml");
+    CHECK(loaded.diagnostics.lines() ==
+          std::vector<std::string>{
+              "p.yaml:11:19: 'not_contains' pattern 2 is not a valid regular expression: invalid "
+              "perl operator: (?= (RE2 has no lookahead)",
+              "p.yaml:11:19: 'not_contains' pattern 3 is not a valid regular expression: it only "
+              "matches across a line break, and the text is matched one line at a time",
+              "p.yaml:15:21: 'stdout_matches' is not a valid regular expression: missing ): "
+              "^ok(unclosed"});
 }
