@@ -115,10 +115,10 @@ KindSpec command_kind() {
          "argv: the program (name in PATH or path) and its arguments, each interpolated", {}},
         {"exit_code", FieldType::integer, false, "0", "the exit status it must end with", {}},
         {"stdout_matches", FieldType::text, false, "",
-         "POSIX extended regex that must match somewhere in stdout (^ and $ match at each line)",
+         "RE2 regex that must match somewhere in stdout (^ and $ match at each line)",
          {}},
         {"stderr_matches", FieldType::text, false, "",
-         "POSIX extended regex that must match somewhere in stderr (^ and $ match at each line)",
+         "RE2 regex that must match somewhere in stderr (^ and $ match at each line)",
          {}},
         {"env", FieldType::text_map, false, "",
          "variables it gets over the minimal environment (secure PATH, HOME, locale); PATH, LD_*, "
@@ -136,8 +136,10 @@ KindSpec command_kind() {
             ok = false;
         }
         check->expectation.exit_code = fields.integer("exit_code").value_or(0);
-        check->stdout_matches = load_pattern_field(fields, "stdout_matches", input.diagnostics);
-        check->stderr_matches = load_pattern_field(fields, "stderr_matches", input.diagnostics);
+        check->stdout_matches = load_pattern_field(fields, "stdout_matches", Anchoring::each_line,
+                                                   input.diagnostics);
+        check->stderr_matches = load_pattern_field(fields, "stderr_matches", Anchoring::each_line,
+                                                   input.diagnostics);
         if (fields.has("stdout_matches") && !check->stdout_matches) ok = false;
         if (fields.has("stderr_matches") && !check->stderr_matches) ok = false;
         if (!check->argv.empty() && takes_env_reference(check->argv.front())) {

@@ -20,13 +20,6 @@ nlohmann::json expectation(const Pattern* matches) {
     return "defined once, not empty";
 }
 
-// Pattern matches with ^ and $ at every line break; an env value is judged whole, so its line
-// breaks are hidden from the matcher (a fingerprint followed by a stray line must not pass).
-bool matches_whole(const Pattern& pattern, std::string value) {
-    std::replace(value.begin(), value.end(), '\n', '\x01');
-    return pattern.search(value);
-}
-
 }  // namespace
 
 Outcome judge_env_var(const EnvVarFindings& findings, const Pattern* matches) {
@@ -46,7 +39,7 @@ Outcome judge_env_var(const EnvVarFindings& findings, const Pattern* matches) {
         return Outcome::fail(name + " is empty in " + findings.source + where, value,
                              expectation(matches));
     }
-    if (matches && !matches_whole(*matches, value))
+    if (matches && !matches->search(value))
         return Outcome::fail(name + " does not match " + matches->source(), value,
                              expectation(matches));
     return Outcome::pass(name + " is set (" + value + ")", value);
@@ -141,7 +134,8 @@ KindSpec env_var_kind() {
          "the process environment",
          {}},
         {"matches", FieldType::text, false, "",
-         "POSIX extended regex searched in the value; ^ and $ anchor the whole value", {}},
+         "RE2 regex searched in the value; ^ and $ anchor the whole value, even a multi-line one",
+         {}},
         {"secret", FieldType::boolean, false, "false",
          "treat the value as secret even if the name matches no secret glob", {}},
     };
@@ -166,7 +160,8 @@ KindSpec env_var_kind() {
             check->reference = Template::parse("${env." + check->name + "}", unused).value_or(Template());
         }
         check->file = fields.text("file");
-        check->matches = load_pattern_field(fields, "matches", input.diagnostics);
+        check->matches =
+            load_pattern_field(fields, "matches", Anchoring::whole_text, input.diagnostics);
         if (fields.has("matches") && !check->matches) ok = false;
         check->secret = fields.boolean("secret").value_or(false);
         if (!ok) return nullptr;

@@ -231,8 +231,8 @@ KindSpec executable_kind() {
         {"version_args", FieldType::text_list, false, "--version",
          "arguments that make it print its version", {}},
         {"version_regex", FieldType::text, false, "",
-         "POSIX extended regex locating the version in its output (first group if any); default: "
-         "the first digits separated by dots", {}},
+         "RE2 regex locating the version in its output, ^ and $ match at each line (first group "
+         "if any); default: the first digits separated by dots", {}},
         {"min_version", FieldType::text, false, "",
          "lowest accepted version, compared numerically per component (10 > 9)", {}},
         {"max_version", FieldType::text, false, "",
@@ -262,7 +262,8 @@ KindSpec executable_kind() {
         check->version_args = fields.has("version_args")
                                   ? fields.text_list("version_args")
                                   : std::vector<Template>{Template::literal("--version")};
-        check->version_regex = load_pattern_field(fields, "version_regex", input.diagnostics);
+        check->version_regex = load_pattern_field(fields, "version_regex", Anchoring::each_line,
+                                                 input.diagnostics);
         if (fields.has("version_regex") && !check->version_regex) ok = false;
         ok = check_literal_bound(fields, "min_version", input.diagnostics) && ok;
         ok = check_literal_bound(fields, "max_version", input.diagnostics) && ok;

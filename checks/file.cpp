@@ -217,13 +217,12 @@ private:
             findings.errors.push_back("cannot read its content: " + error);
             return;
         }
-        // Private copies: their DFA tables go when this check ends, not with the pack.
         for (std::size_t i = 0; i < contains.size(); ++i)
-            if (matching_lines(*text, contains[i].private_copy()).empty())
+            if (matching_lines(*text, contains[i]).empty())
                 findings.problems.push_back("contains pattern " + std::to_string(i + 1) + " '" +
                                             contains[i].source() + "' matches no line");
         for (std::size_t i = 0; i < not_contains.size(); ++i) {
-            auto lines = matching_lines(*text, not_contains[i].private_copy());
+            auto lines = matching_lines(*text, not_contains[i]);
             if (lines.empty()) continue;
             findings.problems.push_back("not_contains pattern " + std::to_string(i + 1) +
                                         " matches at " + describe_lines(lines));
@@ -246,7 +245,7 @@ std::vector<Pattern> load_patterns(const FieldValues& fields, const std::string&
             continue;
         }
         std::string error;
-        auto pattern = Pattern::compile(list[i].resolve(NoReferences{}), error);
+        auto pattern = Pattern::compile(list[i].resolve(NoReferences{}), Anchoring::one_line, error);
         if (!pattern) {
             diagnostics.error(fields.where(name),
                               which + " is not a valid regular expression: " + error);
@@ -280,9 +279,11 @@ KindSpec file_kind() {
         {"writable", FieldType::boolean, false, "",
          "true: the user running preflight must be able to write it; false: must not", {}},
         {"contains", FieldType::text_list, false, "",
-         "POSIX extended regexes; each must match at least one line (file at most 1 MiB)", {}},
+         "RE2 regexes, matched one line at a time (^ and $ anchor the line); each must match a line "
+         "(file at most 1 MiB)", {}},
         {"not_contains", FieldType::text_list, false, "",
-         "POSIX extended regexes; none may match any line (only line numbers are reported)", {}},
+         "RE2 regexes, matched one line at a time (^ and $ anchor the line); none may match any line "
+         "(only line numbers are reported)", {}},
     };
     spec.make = [](const KindInput& input) -> std::unique_ptr<Check> {
         const FieldValues& fields = input.fields;

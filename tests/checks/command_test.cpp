@@ -92,6 +92,19 @@ TEST_CASE("command fails on another exit status and carries the tail of its outp
     CHECK(outcome.expected == nlohmann::json{{"exit_code", 0}});
 }
 
+TEST_CASE("command output patterns are RE2, with ^ and $ at each line") {
+    Setup setup;
+    const std::string script = "printf 'booting\\nReady: 12 workers\\ndone\\n'; echo 'WARN x' >&2";
+    auto run = [&](const std::string& out, const std::string& err) {
+        return setup.run({{"sh", "-c", script}, {}, out, err, {}}).status;
+    };
+    CHECK(run("^(?i)ready: \\d+ workers$", "(?i)^warn\\s") == Status::pass);
+    CHECK(run("^ready", "WARN") == Status::fail);             // case matters without (?i)
+    CHECK(run("^Ready: \\d{3} workers$", "WARN") == Status::fail);
+    CHECK(run("workers\\ndone$", "^WARN x$") == Status::pass);  // a pattern may span lines
+    CHECK(run("booting.*done", "WARN") == Status::fail);       // . stops at a line break
+}
+
 TEST_CASE("command fails when stdout or stderr does not match") {
     Setup setup;
     auto outcome = setup.run({{"sh", "-c", "echo not ready"}, {}, "^ready$", {}, {}});
@@ -231,7 +244,7 @@ TEST_CASE("command rejects bad fields at load, located") {
     auto lines = built->diagnostics.lines();
     REQUIRE(lines.size() == 4);
     CHECK(lines[0] == "pack.yaml:4:10: 'run' must start with the program to run, e.g. [pg_isready, -q]");
-    CHECK(lines[1] == "pack.yaml:6:21: 'stdout_matches' is not a valid regular expression: Unmatched ( or \\(");
+    CHECK(lines[1] == "pack.yaml:6:21: 'stdout_matches' is not a valid regular expression: missing ): ([a-z]");
     CHECK(lines[2] == "pack.yaml:7:21: 'stderr_matches' cannot contain ${...} references: a regular expression is fixed when the pack is loaded");
     CHECK(lines[3] == "pack.yaml:8:10: 'env' has an invalid variable name 'BAD=NAME'");
 }

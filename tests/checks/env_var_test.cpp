@@ -33,7 +33,7 @@ const char* const kEnv = "the pack's env files or the process environment";
 
 Pattern pattern(const std::string& source) {
     std::string error;
-    auto compiled = Pattern::compile(source, error);
+    auto compiled = Pattern::compile(source, preflight::Anchoring::whole_text, error);
     REQUIRE(compiled);
     return *compiled;
 }
@@ -128,11 +128,35 @@ TEST_CASE("env_var judge: ^ and $ anchor the whole value, even a multi-line one"
           Status::pass);
 }
 
+TEST_CASE("env_var judge: ^ and $ around a line break match a two-line value") {
+    Pattern two_lines = pattern("^line1\nline2$");
+    CHECK(judge_env_var({"M", "f", {"line1\nline2"}, {1}}, &two_lines).status == Status::pass);
+    CHECK(judge_env_var({"M", "f", {"line1\nline2\nline3"}, {1}}, &two_lines).status == Status::fail);
+    CHECK(judge_env_var({"M", "f", {"line0\nline1\nline2"}, {1}}, &two_lines).status == Status::fail);
+}
+
+TEST_CASE("env_var kind: matches is RE2: \\d is a digit, (?i) folds case") {
+    FakeRunContext context;
+    context.env = {{"ZIP", "12345"}, {"LETTERS", "ddddd"}, {"MODE", "Production"}};
+    auto status = [&](const std::string& name, const std::string& matches) {
+        Loaded loaded = load({{"name", name}, {"matches", matches}});
+        REQUIRE(loaded.errors.empty());
+        return loaded.check->run(context).status;
+    };
+    CHECK(status("ZIP", "^\\d{5}$") == Status::pass);
+    CHECK(status("LETTERS", "^\\d{5}$") == Status::fail);
+    CHECK(status("MODE", "(?i)^production$") == Status::pass);
+    CHECK(status("MODE", "^production$") == Status::fail);
+}
+
 TEST_CASE("env_var kind: load-time validation is located") {
     CHECK(load({{"name", "BACKUP_GPG_FPR"}, {"matches", "^[0-9A-F]{40}$"}}).errors.empty());
     CHECK(load({{"name", "FOO"}, {"matches", "^[0-9A-F"}}).errors ==
           std::vector<std::string>{"pack.yaml:6:11: 'matches' is not a valid regular expression: "
-                                   "Unmatched [, [^, [:, [., or [="});
+                                   "missing ]: [0-9A-F"});
+    CHECK(load({{"name", "FOO"}, {"matches", "^(?!test)"}}).errors ==
+          std::vector<std::string>{"pack.yaml:6:11: 'matches' is not a valid regular expression: "
+                                   "invalid perl operator: (?! (RE2 has no lookahead)"});
     CHECK(load({{"name", "FOO BAR"}}).errors ==
           std::vector<std::string>{"pack.yaml:6:11: 'name' must be a variable name (letters, digits, "
                                    "'_', '.', '-'), e.g. BACKUP_GPG_FPR"});

@@ -114,13 +114,16 @@ TEST_CASE("the version is found in typical --version outputs") {
     CHECK(extract_version("", nullptr) == std::nullopt);
 
     std::string error;
-    auto group = Pattern::compile("libgcrypt ([0-9.]+)", error);
+    auto group = Pattern::compile("libgcrypt ([0-9.]+)", preflight::Anchoring::each_line, error);
     REQUIRE(group);
     CHECK(extract_version("gpg (GnuPG) 2.2.40\nlibgcrypt 1.10.1\n", &*group) == "1.10.1");
-    auto whole = Pattern::compile("[0-9]+\\.[0-9]+$", error);
+    auto whole = Pattern::compile("[0-9]+\\.[0-9]+$", preflight::Anchoring::each_line, error);
     REQUIRE(whole);
     CHECK(extract_version("a 1.2.3 b\nc 4.5\n", &*whole) == "4.5");
     CHECK(extract_version("nothing", &*whole) == std::nullopt);
+    auto re2 = Pattern::compile("(?i)^libgcrypt (\\d+(?:\\.\\d+)+?)$", preflight::Anchoring::each_line, error);
+    REQUIRE(re2);
+    CHECK(extract_version("gpg (GnuPG) 2.2.40\nLibgcrypt 1.10.1\nlibgcrypt d.dd\n", &*re2) == "1.10.1");
 }
 
 TEST_CASE("version bounds name the program, the version and the bound") {
@@ -268,7 +271,7 @@ TEST_CASE("executable rejects bad fields at load, located") {
     REQUIRE(lines.size() == 3);
     CHECK(lines[0] == "pack.yaml:5:11: 'min_version' must be a version (digits separated by dots, e.g. 2.4.1), got '2.x'");
     CHECK(lines[1] == "pack.yaml:6:11: 'name' must be a program name looked up in PATH or an absolute path, got 'bin/gpg'");
-    CHECK(lines[2] == "pack.yaml:7:11: 'version_regex' is not a valid regular expression: Unmatched ( or \\(");
+    CHECK(lines[2] == "pack.yaml:7:11: 'version_regex' is not a valid regular expression: missing ): ([0-9]");
 
     built = build({{"name", "gpg"}, {"version_regex", "${var.re}"}});
     CHECK_FALSE(built->check);

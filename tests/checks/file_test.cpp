@@ -34,7 +34,7 @@ std::string unprivileged_runner() {
 
 Pattern pattern(const std::string& source) {
     std::string error;
-    auto compiled = Pattern::compile(source, error);
+    auto compiled = Pattern::compile(source, preflight::Anchoring::one_line, error);
     REQUIRE(compiled);
     return *compiled;
 }
@@ -117,7 +117,13 @@ TEST_CASE("file: load errors are located and name the field") {
          "pack.yaml:11:3: 'mode_max' cannot contain ${...} references: it is checked when the "
          "pack is loaded"},
         {[](FieldsBuilder& f) { f.list("contains", {"^ok$", "(unclosed"}); },
-         "pack.yaml:11:3: 'contains' pattern 2 is not a valid regular expression: Unmatched ( or \\("},
+         "pack.yaml:11:3: 'contains' pattern 2 is not a valid regular expression: missing ): (unclosed"},
+        {[](FieldsBuilder& f) { f.list("not_contains", {"ok", "(a)\\1"}); },
+         "pack.yaml:11:3: 'not_contains' pattern 2 is not a valid regular expression: invalid "
+         "escape sequence: \\1 (RE2 has no backreferences)"},
+        {[](FieldsBuilder& f) { f.list("not_contains", {"^ZIP=1\nexport"}); },
+         "pack.yaml:11:3: 'not_contains' pattern 1 is not a valid regular expression: it only "
+         "matches across a line break, and the text is matched one line at a time"},
         {[](FieldsBuilder& f) { f.list("not_contains", {"${env.SECRET}"}); },
          "pack.yaml:11:3: 'not_contains' pattern 1 cannot contain ${...} references: a regular "
          "expression is fixed when the pack is loaded"},
@@ -372,6 +378,22 @@ TEST_CASE("file: contains and not_contains report line numbers, never the text")
     CHECK(fail.message.find(secret) == std::string::npos);
     CHECK(fail.observed.dump().find(secret) == std::string::npos);
     CHECK(fail.generated_remedy.empty());
+}
+
+TEST_CASE("file: patterns are RE2, matched line by line") {
+    Fixture f;
+    std::string env = f.dir.write(".env",
+                                  "ZIP=ddddd\nexport BACKUP_GPG_PASSPHRASE=x\nZIP=12345\n"
+                                  "latin1=caf\xe9 secret\n",
+                                  0600);
+    FieldsBuilder fields;
+    fields.text("path", env)
+        .list("contains", {"^ZIP=\\d{5}$"})
+        .list("not_contains", {"(?i)passphrase", "^\\s*(export\\s+)?ZIP\\s*=\\d", "caf.\\s"});
+    Outcome fail = f.run(fields);
+    CHECK(fail.status == Status::fail);
+    CHECK(fail.message == env + ": not_contains pattern 1 matches at line 2; not_contains pattern "
+                                "2 matches at line 3; not_contains pattern 3 matches at line 4");
 }
 
 TEST_CASE("file: what cannot be read is an error, never a pass") {

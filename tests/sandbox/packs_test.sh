@@ -57,6 +57,21 @@ code=0
 "$binary" run rules/f4-backup.yaml "${args[@]}" --only config-drift >"$out/only.txt" 2>"$out/only.err" || code=$?
 expect_eq "f4-backup --only config-drift in state fixed: exit code" 0 "$code"
 
+# The shipped packs' RE2 patterns on the real env file (issue 12): a passphrase in any case is
+# found by (?i)passphrase, and an indented, exported fingerprint line still counts (\s*, \s+).
+env_file=$(printf '%s\n' "${vars[@]}" | sed -n 's/^--var env_file=//p')
+env_orig=$(mktemp /tmp/pfenv.XXXXXX)  # not in $out: it holds the sandbox's secrets
+cp "$env_file" "$env_orig"
+printf 'Backup_Gpg_PassPhrase=x\n' >>"$env_file"
+run_case fixed f4-backup 1 "env-file-no-key-material"
+cp "$env_orig" "$env_file"
+sed -i 's/^BACKUP_GPG_FPR=/  export\tBACKUP_GPG_FPR =/' "$env_file"
+"$binary" run rules/f4-disabled.yaml "${args[@]}" -o "$out/disabled-exported.json" >/dev/null 2>&1 || true
+expect_eq "f4-disabled sees an indented, exported BACKUP_GPG_FPR line" fail \
+    "$(jq -r '.checks[] | select(.id == "backup-fpr-absent") | .status' "$out/disabled-exported.json")"
+cp "$env_orig" "$env_file"
+rm -f "$env_orig"
+
 grants=$(jq -r '.checks[] | select(.id == "db-select-grants") | .remedy' "$out/f4-backup-operator.json")
 for table in verify_result cut_change_set_affected_row; do
     if grep -qF "GRANT SELECT ON cutter_governance.$table TO cutter_exec;" <<<"$grants"; then
