@@ -10,7 +10,7 @@
 
 #include "src/child_environment.hpp"
 #include "tests/support/file_fixtures.hpp"
-#include "tests/support/preflight_run.hpp"
+#include "tests/support/cli_fixtures.hpp"
 
 using preflight::testing::kNobody;
 using preflight::testing::run_preflight_in;

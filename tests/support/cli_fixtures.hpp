@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 namespace preflight::testing {
 
@@ -15,12 +16,21 @@ struct Ran {
     std::string out, err;
 };
 
+/// `word` quoted for /bin/sh.
+inline std::string shell_quoted(const std::string& word) {
+    std::string out = "'";
+    for (char c : word) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return out + "'";
+}
+
 /// Runs the preflight binary with `args` (already shell-quoted) in `dir`, with NO_COLOR set,
-/// `env` (NAME=VALUE ...) added and stdin from /dev/null.
-inline Ran run_preflight(const std::string& args, const std::string& dir, const std::string& env = "") {
+/// `env` (NAME=VALUE ...) added, stdin from /dev/null, after `umask` when one is given.
+inline Ran run_preflight(const std::string& args, const std::string& dir, const std::string& env = "",
+                         const std::string& umask = "") {
     std::string out_file = dir + "/.stdout", err_file = dir + "/.stderr";
-    std::string command = "cd '" + dir + "' && env NO_COLOR=1 " + env + " " + PREFLIGHT_BINARY + " " + args + " >" +
-                          out_file + " 2>" + err_file + " </dev/null";
+    std::string command = "cd " + shell_quoted(dir) + " && " + (umask.empty() ? "" : "umask " + umask + " && ") +
+                          "env NO_COLOR=1 " + env + " " + shell_quoted(PREFLIGHT_BINARY) + " " + args + " >" +
+                          shell_quoted(out_file) + " 2>" + shell_quoted(err_file) + " </dev/null";
     int raw = std::system(command.c_str());
     Ran ran;
     ran.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
@@ -32,7 +42,17 @@ inline Ran run_preflight(const std::string& args, const std::string& dir, const 
     };
     ran.out = slurp(out_file);
     ran.err = slurp(err_file);
+    std::remove(out_file.c_str());
+    std::remove(err_file.c_str());
     return ran;
+}
+
+/// The same with each of `args` quoted for the shell.
+inline Ran run_preflight_in(const std::string& dir, const std::vector<std::string>& args,
+                            const std::string& umask = "") {
+    std::string quoted;
+    for (const auto& arg : args) quoted += (quoted.empty() ? "" : " ") + shell_quoted(arg);
+    return run_preflight(quoted, dir, "", umask);
 }
 
 }  // namespace preflight::testing
