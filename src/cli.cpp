@@ -18,6 +18,26 @@ namespace po = boost::program_options;
 
 namespace {
 
+// Written once, shown by both `preflight --help` and `preflight run --help`.
+#define PREFLIGHT_RUN_OPTIONS \
+    "  --var NAME=VALUE        set a variable the pack declares under vars: (repeatable)\n" \
+    "  --env-file PATH         read another env file after the pack's (repeatable)\n" \
+    "  -o, --output PATH       write a report; format from extension: .json .md .xml (JUnit) .txt (repeatable)\n" \
+    "  -f, --format FORMAT     stdout format: text (default), json, markdown, junit\n" \
+    "  --only ID|GLOB          run only these checks and what they need (repeatable)\n" \
+    "  --skip ID|GLOB          do not run these checks, even when a selected check needs them (repeatable)\n" \
+    "  --tag TAG               run only checks with this tag and what they need (repeatable)\n" \
+    "  -j, --jobs N            checks run at once (default: number of cores)\n" \
+    "  --strict                warning checks also close the gate\n" \
+    "  --deadline SECONDS      limit for the whole run\n" \
+    "  --no-color              no colour (also NO_COLOR, and when stdout is not a terminal)\n" \
+    "  -q, --quiet             print only the verdict and what did not pass\n" \
+
+#define PREFLIGHT_EXIT_STATUS(input) \
+    "exit status: 0 gate open · 1 a gating check failed · 2 a gating check could not be evaluated\n" \
+    "             64 bad command line · 65 invalid rule pack · 66 " input " cannot be read\n" \
+    "             70 internal error\n"
+
 const char* kUsage =
     "usage: preflight run RULES... [options]      run the checks (RULES: files or directories of *.yaml)\n"
     "       preflight validate RULES...           load and validate only; touches nothing on the host\n"
@@ -28,22 +48,9 @@ const char* kUsage =
     "       preflight --version | --help          (and 'preflight COMMAND --help')\n"
     "\n"
     "run options:\n"
-    "  --var NAME=VALUE        set a variable the pack declares under vars: (repeatable)\n"
-    "  --env-file PATH         read another env file after the pack's (repeatable)\n"
-    "  -o, --output PATH       write a report; format from extension: .json .md .xml (JUnit) .txt (repeatable)\n"
-    "  -f, --format FORMAT     stdout format: text (default), json, markdown, junit\n"
-    "  --only ID|GLOB          run only these checks and what they need (repeatable)\n"
-    "  --skip ID|GLOB          do not run these checks, even when a selected check needs them (repeatable)\n"
-    "  --tag TAG               run only checks with this tag and what they need (repeatable)\n"
-    "  -j, --jobs N            checks run at once (default: number of cores)\n"
-    "  --strict                warning checks also close the gate\n"
-    "  --deadline SECONDS      limit for the whole run\n"
-    "  --no-color              no colour (also NO_COLOR, and when stdout is not a terminal)\n"
-    "  -q, --quiet             print only the verdict and what did not pass\n"
+    PREFLIGHT_RUN_OPTIONS
     "\n"
-    "exit status: 0 gate open · 1 a gating check failed · 2 a gating check could not be evaluated\n"
-    "             64 bad command line · 65 invalid rule pack · 66 an input file cannot be read\n"
-    "             70 internal error\n";
+    PREFLIGHT_EXIT_STATUS("an input file");
 
 const char* kRunUsage =
     "usage: preflight run RULES... [options]\n"
@@ -51,22 +58,9 @@ const char* kRunUsage =
     "this host and judges the gate.\n"
     "\n"
     "options:\n"
-    "  --var NAME=VALUE        set a variable the pack declares under vars: (repeatable)\n"
-    "  --env-file PATH         read another env file after the pack's (repeatable)\n"
-    "  -o, --output PATH       write a report; format from extension: .json .md .xml (JUnit) .txt (repeatable)\n"
-    "  -f, --format FORMAT     stdout format: text (default), json, markdown, junit\n"
-    "  --only ID|GLOB          run only these checks and what they need (repeatable)\n"
-    "  --skip ID|GLOB          do not run these checks, even when a selected check needs them (repeatable)\n"
-    "  --tag TAG               run only checks with this tag and what they need (repeatable)\n"
-    "  -j, --jobs N            checks run at once (default: number of cores)\n"
-    "  --strict                warning checks also close the gate\n"
-    "  --deadline SECONDS      limit for the whole run\n"
-    "  --no-color              no colour (also NO_COLOR, and when stdout is not a terminal)\n"
-    "  -q, --quiet             print only the verdict and what did not pass\n"
+    PREFLIGHT_RUN_OPTIONS
     "\n"
-    "exit status: 0 gate open · 1 a gating check failed · 2 a gating check could not be evaluated\n"
-    "             64 bad command line · 65 invalid rule pack · 66 a rule file cannot be read\n"
-    "             70 internal error\n";
+    PREFLIGHT_EXIT_STATUS("a rule file");
 
 const char* kValidateUsage =
     "usage: preflight validate RULES...\n"

@@ -62,7 +62,10 @@ std::string shell_single_quote_body(std::string_view text) {
 }
 
 std::string shell_quoted(std::string_view text) {
-    if (!text.empty() && text.find_first_of(" \t\n'\"\\$`") == std::string_view::npos) return std::string(text);
+    // Only what no shell gives a meaning to stays bare (as Python's shlex.quote decides).
+    static constexpr std::string_view kBare =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_@%+=:,./-";
+    if (!text.empty() && text.find_first_not_of(kBare) == std::string_view::npos) return std::string(text);
     return "'" + shell_single_quote_body(text) + "'";
 }
 

@@ -19,7 +19,7 @@ std::string url_encoded_plus(std::string_view text);
 /// Standard base64 with padding.
 std::string base64(std::string_view bytes);
 /// `text` as one argument of a POSIX shell command line: unchanged when it is not empty and
-/// holds none of space, tab, newline, ' " \ $ `; else in single quotes, each ' as '\''.
+/// holds only letters, digits and _ @ % + = : , . / -; else in single quotes, each ' as '\''.
 std::string shell_quoted(std::string_view text);
 /// What `text` looks like inside shell single quotes: each ' as '\'' (the rest unchanged).
 std::string shell_single_quote_body(std::string_view text);

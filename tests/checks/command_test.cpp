@@ -193,7 +193,7 @@ TEST_CASE("a command whose background child holds stdout open still ends at the 
     CHECK(preflight::testing::eventually_gone(grandchild, false));
 }
 
-TEST_CASE("command output is bounded; a long line cannot break matching") {
+TEST_CASE("command output is bounded, a long line cannot break matching") {
     Setup setup;
     auto outcome = setup.run({{"sh", "-c", "yes | head -c 10000000"}, {}, "^y$", {}, {}});
     CHECK(outcome.status == Status::pass);  // 10 MB drained, not killed by SIGPIPE

@@ -114,7 +114,7 @@ TEST_CASE("a changed observed value with the same status is drift only") {
               "{\"/backup/enabled\":true,\"/backup/retention_days\":7}\n") != std::string::npos);
 }
 
-TEST_CASE("added and removed checks; an added failing check is a regression") {
+TEST_CASE("added and removed checks, an added failing check is a regression") {
     Report before = fixed_report(), after = fixed_report();
     after.checks.erase(after.checks.begin() + 5);  // backups-dir
     after.checks.push_back(testing::make_check("backup-timer", "Backup timer is enabled", "command",
@@ -136,7 +136,7 @@ TEST_CASE("added and removed checks; an added failing check is a regression") {
     CHECK_FALSE(diff.regression);
 }
 
-TEST_CASE("error to fail is a new failure; fail to error is not") {
+TEST_CASE("error to fail is a new failure, fail to error is not") {
     Report errored = fixed_report(), failed = fixed_report();
     set_status(errored, "db-connect", Status::error, "timeout");
     set_status(failed, "db-connect", Status::fail, "wrong user");
@@ -192,7 +192,7 @@ TEST_CASE("run_diff_command exits 1 on a regression and 0 otherwise") {
     CHECK(document["newly_failing"].size() == 2);
 }
 
-TEST_CASE("run_diff_command: a report file that cannot be read is 66; invalid and mismatched reports 65") {
+TEST_CASE("run_diff_command: a report file that cannot be read is 66, invalid and mismatched reports 65") {
     ScratchDir dir;
     const std::string good = write_report(dir, "good.json", failing_report());
 

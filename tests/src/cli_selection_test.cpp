@@ -46,7 +46,7 @@ size_t count(const std::string& text, const std::string& part) {
 
 }  // namespace
 
-TEST_CASE("a check not selected never decides the exit status; the text report lists them in one line") {
+TEST_CASE("a check not selected never decides the exit status, the text report lists them in one line") {
     TempDir dir;
     dir.write("p.yaml", kChains);
     for (const std::string selection : {"--only config-drift", "--tag drift", "--skip 'key-*' --skip gpg-installed"}) {

@@ -114,6 +114,18 @@ TEST_CASE("a secret with a single quote is scrubbed and found in its shell-quote
     CHECK(r.find_leak(url_encoded(command_line)) == "var db_password");
 }
 
+TEST_CASE("the command line in a report quotes every argument a shell would read otherwise") {
+    CHECK(shell_quoted("--var") == "--var");
+    CHECK(shell_quoted("env_file=/srv/app/.env") == "env_file=/srv/app/.env");
+    CHECK(shell_quoted("") == "''");
+    CHECK(shell_quoted("a;b") == "'a;b'");
+    CHECK(shell_quoted("config-*") == "'config-*'");
+    CHECK(shell_quoted("x>y|z&") == "'x>y|z&'");
+    CHECK(shell_quoted("#tag") == "'#tag'");
+    CHECK(shell_quoted("~root") == "'~root'");
+    CHECK(shell_quoted("it's") == "'it'\\''s'");
+}
+
 TEST_CASE("secrets shorter than 12 characters are masked where they appear but never block a report (issue 13)") {
     Redactor r({{"secret", "env JWT_SECRET"}, {"preflight", "env POSTGRES_PASSWORD"}, {"Eleven-char", "env E"}});
     CHECK(r.scrub("JWT_SECRET is secret") == "JWT_SECRET is [redacted]");

@@ -122,7 +122,7 @@ TEST_CASE("as root, an env file another user could change is refused, from the p
     CHECK_FALSE(std::filesystem::exists(dir.file("pwned")));
 }
 
-TEST_CASE("an env file's PATH, LD_PRELOAD and other variables never reach a child; its env: names do") {
+TEST_CASE("an env file's PATH, LD_PRELOAD and other variables never reach a child, its env: names do") {
     TempDir dir;
     std::string evil = dir.mkdir("evilbin");
     for (const char* program : {"sh", "preflight-fake-tool"})
