@@ -130,7 +130,9 @@ int parse_options(const std::vector<std::string>& args, RunOptions& o, std::ostr
     }
     for (const auto& v : o.vars)
         if (v.find('=') == std::string::npos || v.front() == '=')
-            return fail("--var expects NAME=VALUE, got '" + v.substr(0, v.find('=')) + "'");
+            // Never quoted back: without '=' the argument may be the value itself, a password.
+            return fail(std::string("--var expects NAME=VALUE, got ") +
+                        (v.front() == '=' ? "an empty NAME" : "an argument without '='"));
     if (!format_from_name(o.format))
         return fail("unknown format '" + o.format + "' (text, json, markdown, junit)");
     return 0;
@@ -205,13 +207,7 @@ int run_command(const std::vector<std::string>& args, std::ostream& out, std::os
     SecretRegistry secrets;
     RunInputs inputs;
     inputs.process_env = process_environment();
-    for (const auto& v : o.vars) {
-        auto eq = v.find('=');
-        inputs.var_overrides.emplace_back(v.substr(0, eq), v.substr(eq + 1));
-        if (matches_any_glob(v.substr(0, eq), default_secret_globs()) ||
-            matches_any_glob(v.substr(0, eq), pack.secret_globs))
-            secrets.add(v.substr(eq + 1), "var " + v.substr(0, eq));
-    }
+    inputs.var_overrides = var_overrides(o.vars);
     inputs.extra_env_files = o.env_files;
     auto environment = RunEnvironment::build(pack, inputs, secrets);
     register_input_secrets(pack, inputs, *environment, secrets);
@@ -219,7 +215,10 @@ int run_command(const std::vector<std::string>& args, std::ostream& out, std::os
         for (const auto& line : environment->untrusted_env_files()) err << line << "\n";
         err << "preflight: refusing to run with an env file that another user could change; nothing was run\n";
         err.flush();
-        if (gpgme_busy->load()) std::_Exit(kExitInvalidPack);  // as below: never join a busy GPGME
+        if (gpgme_busy->load()) {  // as below: never join a busy GPGME
+            host::clean_up_after_run();
+            std::_Exit(kExitInvalidPack);
+        }
         return kExitInvalidPack;
     }
 

@@ -100,8 +100,9 @@ TEST_CASE("conflicting, repeated and out-of-range run flags exit 64 with one cle
         {{"--deadline", "soon"}, "the argument ('soon') for option '--deadline' is invalid"},
         {{"--no-color=yes"}, "option '--no-color' does not take any arguments"},
         {{"--var"}, "the required argument for option '--var' is missing"},
-        {{"--var", "=x"}, "--var expects NAME=VALUE, got ''"},
-        {{"--var", "NAME"}, "--var expects NAME=VALUE, got 'NAME'"},
+        {{"--var", "=x"}, "--var expects NAME=VALUE, got an empty NAME"},
+        {{"--var", "NAME"}, "--var expects NAME=VALUE, got an argument without '='"},
+        {{"--var", "Hunter2-Password"}, "--var expects NAME=VALUE, got an argument without '='"},
         {{"-x"}, "unrecognised option '-x'"},
         {{"--only"}, "the required argument for option '--only' is missing"},
     };
