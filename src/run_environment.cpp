@@ -117,6 +117,11 @@ std::optional<std::string> RunEnvironment::lookup(const Reference& reference) co
     return it->second;
 }
 
+std::map<std::string, std::string> RunEnvironment::environment() const {
+    if (!env_failure_.empty()) throw UnresolvedReference(env_failure_);
+    return env_;
+}
+
 bool RunEnvironment::is_secret_name(const std::string& name) const {
     return matches_any_glob(name, secret_globs_);
 }

@@ -36,6 +36,9 @@ public:
     /// The value, nullopt when undefined; throws UnresolvedReference when the env could not be
     /// read or the name is ambiguous.
     std::optional<std::string> lookup(const Reference& reference) const override;
+    /// Env files over the process environment; throws UnresolvedReference when an env file
+    /// could not be read.
+    std::map<std::string, std::string> environment() const;
     /// The base environment of a child process (src/child_environment.hpp): never anything
     /// from an env file.
     const std::map<std::string, std::string>& child_environment() const { return child_base_; }
