@@ -24,9 +24,9 @@ layout() {  # layout ROOT ETC
         check "$installed is the shipped pack" cmp -s "$pack" "$installed"
         check "$installed has mode 644" test "$(stat -c %a "$installed")" = 644
     done
-    check "man page preflight(1)" test -s "$root/share/man/man1/preflight.1"
-    check "man page preflight-rules(5)" test -s "$root/share/man/man5/preflight-rules.5"
-    check "man -l renders preflight(1)" bash -c 'man -l "$1" 2>&1 | grep -q "preflight-rules(5)"' _ "$root/share/man/man1/preflight.1"
+    check "man page preflight(1)" test -s "$root/share/man/man1/preflight.1.gz"
+    check "man page preflight-rules(5)" test -s "$root/share/man/man5/preflight-rules.5.gz"
+    check "man -l renders preflight(1)" bash -c 'man -l "$1" 2>&1 | grep -q "preflight-rules(5)"' _ "$root/share/man/man1/preflight.1.gz"
     check "bash completion" grep -q '^complete -o filenames -F _preflight preflight$' \
         "$root/share/bash-completion/completions/preflight"
     check "docs" test -s "$root/share/doc/preflight/README.md" -a -s "$root/share/doc/preflight/rules.md"

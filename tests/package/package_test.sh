@@ -18,11 +18,12 @@ echo "Depends: $depends"
 [[ -n $depends && $depends != *-dev* ]] || fail "Depends must list runtime libraries only: '$depends'"
 [[ $(dpkg-deb -f "$deb" Section) == admin ]] || fail "Section is not admin"
 ls "$(dirname "$deb")"/preflight-dbgsym_*.ddeb >/dev/null || fail "no -dbgsym package"
-dpkg-deb -c "$deb" | grep -q ' ./etc/preflight/rules.d/$' || fail "the package does not own /etc/preflight/rules.d/"
+contents=$(dpkg-deb -c "$deb")
+grep -q ' ./etc/preflight/rules.d/$' <<<"$contents" || fail "the package does not own /etc/preflight/rules.d/"
 
 step "apt-get install ./$(basename "$deb")"
 apt-get install -y -q "$deb" >/dev/null
-file /usr/bin/preflight | grep -q ', stripped' || fail "/usr/bin/preflight is not stripped"
+[[ $(file /usr/bin/preflight) == *", stripped"* ]] || fail "/usr/bin/preflight is not stripped"
 [[ $(stat -c '%U %a' /usr/share/preflight/rules/f4-backup.yaml) == 'root 644' ]] || fail "pack not root 0644"
 man -w preflight >/dev/null || fail "man -w preflight"
 man -w 5 preflight-rules >/dev/null || fail "man -w 5 preflight-rules"
@@ -46,5 +47,6 @@ for path in /usr/bin/preflight /usr/share/preflight /etc/preflight /usr/share/ma
     /usr/share/bash-completion/completions/preflight /usr/share/doc/preflight; do
     [[ ! -e $path ]] || fail "$path left after purge"
 done
-! ls /usr/bin | grep -q preflight || fail "something named preflight left in /usr/bin"
+left=$(ls /usr/bin)
+! grep -q preflight <<<"$left" || fail "something named preflight left in /usr/bin"
 echo "package_test: ok"
