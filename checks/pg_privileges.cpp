@@ -185,7 +185,7 @@ KindSpec pg_privileges_kind() {
         {"role", FieldType::text, false, "the connected user", "the role whose privileges are checked", {}},
         {"privileges", FieldType::text_list, false, "SELECT",
          "table privileges the role must hold (SELECT, INSERT, UPDATE, DELETE, TRUNCATE, "
-         "REFERENCES, TRIGGER)", {}},
+         "REFERENCES, TRIGGER)", table_privilege_names()},
         {"tables", FieldType::text_list, false, "",
          "schema-qualified tables, SQL spelling: cutter_governance.verify_result, "
          "s.\"Gate Decision\"", {}},
@@ -194,7 +194,7 @@ KindSpec pg_privileges_kind() {
         {"expect_count", FieldType::integer, false, "",
          "how many tables `schema` must have (needs schema)", {}},
         {"forbid", FieldType::text_list, false, "",
-         "table privileges the role must NOT hold, e.g. [INSERT, UPDATE, DELETE, TRUNCATE]", {}},
+         "table privileges the role must NOT hold, e.g. [INSERT, UPDATE, DELETE, TRUNCATE]", table_privilege_names()},
         {"superuser", FieldType::choice, false, "allow", "forbid: the role must not be a superuser",
          {"forbid", "allow"}},
         {"pg_dump_readable", FieldType::boolean, false, "false",

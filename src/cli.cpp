@@ -2,6 +2,7 @@
 
 #include <boost/program_options.hpp>
 #include <algorithm>
+#include <filesystem>
 #include <iomanip>
 #include <iostream>
 
@@ -9,105 +10,21 @@
 #include "reports/diff.hpp"
 #include "reports/renderers.hpp"
 #include "src/input_secrets.hpp"
+#include "src/cli_usage.hpp"
+#include "src/completion.hpp"
 #include "src/kind_reference.hpp"
 #include "src/loader.hpp"
+#include "src/man_page.hpp"
 
 namespace preflight {
 
 namespace po = boost::program_options;
+namespace fs = std::filesystem;
 
 namespace {
 
-// Written once, shown by both `preflight --help` and `preflight run --help`.
-#define PREFLIGHT_RUN_OPTIONS \
-    "  --var NAME=VALUE        set a variable the pack declares under vars: (repeatable)\n" \
-    "  --env-file PATH         read another env file after the pack's (repeatable)\n" \
-    "  -o, --output PATH       write a report; format from extension: .json .md .xml (JUnit) .txt (repeatable)\n" \
-    "  -f, --format FORMAT     stdout format: text (default), json, markdown, junit\n" \
-    "  --only ID|GLOB          run only these checks and what they need (repeatable)\n" \
-    "  --skip ID|GLOB          do not run these checks, even when a selected check needs them (repeatable)\n" \
-    "  --tag TAG               run only checks with this tag and what they need (repeatable)\n" \
-    "  -j, --jobs N            checks run at once (default: number of cores)\n" \
-    "  --strict                warning checks also close the gate\n" \
-    "  --deadline SECONDS      limit for the whole run\n" \
-    "  --no-color              no colour (also NO_COLOR, and when stdout is not a terminal)\n" \
-    "  -q, --quiet             print only the verdict and what did not pass\n" \
-
-#define PREFLIGHT_EXIT_STATUS(input) \
-    "exit status: 0 gate open · 1 a gating check failed · 2 a gating check could not be evaluated\n" \
-    "             64 bad command line · 65 invalid rule pack · 66 " input " cannot be read\n" \
-    "             70 internal error\n"
-
-const char* kUsage =
-    "usage: preflight run RULES... [options]      run the checks (RULES: files or directories of *.yaml)\n"
-    "       preflight validate RULES...           load and validate only; touches nothing on the host\n"
-    "       preflight list RULES...               one line per check: id, kind, severity, title\n"
-    "       preflight kinds [KIND]                reference of check kinds and their fields\n"
-    "       preflight schema                      JSON Schema of the rule language\n"
-    "       preflight diff OLD.json NEW.json      what changed between two JSON reports\n"
-    "       preflight --version | --help          (and 'preflight COMMAND --help')\n"
-    "\n"
-    "run options:\n"
-    PREFLIGHT_RUN_OPTIONS
-    "\n"
-    PREFLIGHT_EXIT_STATUS("an input file");
-
-const char* kRunUsage =
-    "usage: preflight run RULES... [options]\n"
-    "Runs the checks of RULES (rule files and directories of *.yaml, loaded as one pack) against\n"
-    "this host and judges the gate.\n"
-    "\n"
-    "options:\n"
-    PREFLIGHT_RUN_OPTIONS
-    "\n"
-    PREFLIGHT_EXIT_STATUS("a rule file");
-
-const char* kValidateUsage =
-    "usage: preflight validate RULES...\n"
-    "Loads and validates RULES (rule files and directories of *.yaml) as one pack, exactly as\n"
-    "'preflight run' loads them; touches nothing on the host.\n"
-    "\n"
-    "exit status: 0 valid · 64 bad command line · 65 invalid rule pack · 66 a rule file cannot be read\n";
-
-const char* kListUsage =
-    "usage: preflight list RULES...\n"
-    "One line per check of RULES (loaded as one pack, as 'preflight run' loads them): id, kind,\n"
-    "severity, title.\n"
-    "\n"
-    "exit status: 0 listed · 64 bad command line · 65 invalid rule pack · 66 a rule file cannot be read\n";
-
-const char* kKindsUsage =
-    "usage: preflight kinds [KIND | --markdown]\n"
-    "Reference of the check kinds and their fields, from the code; with KIND, that kind only;\n"
-    "--markdown: the README's reference tables.\n"
-    "\n"
-    "exit status: 0 printed · 64 unknown kind or bad command line\n";
-
-const char* kSchemaUsage =
-    "usage: preflight schema\n"
-    "JSON Schema of the rule language (for editors and yaml-language-server).\n"
-    "\n"
-    "exit status: 0 printed · 64 bad command line\n";
-
-const char* kDiffUsage =
-    "usage: preflight diff OLD.json NEW.json [-f text|json]\n"
-    "What changed between two JSON reports of the same pack: checks newly failing, newly passing\n"
-    "or otherwise changed, drift of observed values, checks added and removed.\n"
-    "\n"
-    "exit status: 0 no regression · 1 regression (NEW has a failing check OLD did not have)\n"
-    "             64 bad command line · 65 a report is not a preflight JSON report, or the two are\n"
-    "             of different packs or schema versions · 66 a report file cannot be read\n";
-
-// The usage of `command`, or nullptr for an unknown command.
-const char* usage_of(const std::string& command) {
-    if (command == "run") return kRunUsage;
-    if (command == "validate") return kValidateUsage;
-    if (command == "list") return kListUsage;
-    if (command == "kinds") return kKindsUsage;
-    if (command == "schema") return kSchemaUsage;
-    if (command == "diff") return kDiffUsage;
-    return nullptr;
-}
+// Whether `command` has a usage text.
+bool has_usage(const std::string& command) { return find_command(command) != nullptr; }
 
 bool asks_for_help(const std::vector<std::string>& args) {
     return std::any_of(args.begin(), args.end(), [](const std::string& a) { return a == "--help" || a == "-h"; });
@@ -128,16 +45,13 @@ bool parse_rule_paths(const std::string& command, const std::vector<std::string>
         }
         paths.push_back(a);
     }
-    if (paths.empty()) {
-        usage_error(err, "'" + command + "' needs at least one rule file or directory");
-        return false;
-    }
     return true;
 }
 
 int validate_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
     std::vector<std::string> paths;
     if (!parse_rule_paths("validate", args, paths, err)) return kExitUsage;
+    if (int code = use_default_rules_when_none(paths, err)) return code;
     // Loaded exactly as `run` loads them (one pack), so both report the same errors.
     const LoadResult loaded = load_rule_packs(paths);
     if (!loaded.ok()) return report_load_errors(loaded, err);
@@ -152,6 +66,7 @@ int validate_command(const std::vector<std::string>& args, std::ostream& out, st
 int list_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
     std::vector<std::string> paths;
     if (!parse_rule_paths("list", args, paths, err)) return kExitUsage;
+    if (int code = use_default_rules_when_none(paths, err)) return code;
     // Loaded exactly as `run` loads them (one pack), so both report the same errors.
     const LoadResult loaded = load_rule_packs(paths);
     if (!loaded.ok()) return report_load_errors(loaded, err);
@@ -203,6 +118,26 @@ int diff_command(const std::vector<std::string>& args, std::ostream& out, std::o
 
 }  // namespace
 
+int use_default_rules_when_none(std::vector<std::string>& paths, std::ostream& err) {
+    if (!paths.empty()) return 0;
+    const std::string directory = default_rules_directory();
+    std::error_code ec;
+    bool has_rules = false;
+    if (fs::is_directory(directory, ec))
+        for (const auto& entry : fs::directory_iterator(directory, ec)) {
+            auto ext = entry.path().extension().string();
+            if (ext == ".yaml" || ext == ".yml") has_rules = true;
+        }
+    if (has_rules && !ec) {
+        paths.push_back(directory);
+        return 0;
+    }
+    err << "preflight: no RULES given, and the default rule directory " << directory
+        << (fs::exists(directory, ec) ? " holds no *.yaml rule files" : " does not exist")
+        << "; nothing was run\n";
+    return kExitInvalidPack;
+}
+
 int report_load_errors(const LoadResult& loaded, std::ostream& err) {
     const Redactor redactor = pack_redactor(loaded.pack);
     for (const auto& line : loaded.diagnostics.lines()) err << redactor.scrub(line) << "\n";
@@ -219,21 +154,21 @@ int report_load_errors(const LoadResult& loaded, std::ostream& err) {
 int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
     try {
         if (args.empty()) {
-            err << kUsage;
+            err << general_usage();
             return kExitUsage;
         }
         const std::string& command = args[0];
         std::vector<std::string> rest(args.begin() + 1, args.end());
-        if (command == "help" && rest.size() == 1 && usage_of(rest[0])) {
-            out << usage_of(rest[0]);
+        if (command == "help" && rest.size() == 1 && has_usage(rest[0])) {
+            out << *command_usage(rest[0]);
             return kExitPass;
         }
         if (command == "--help" || command == "-h" || command == "help") {
-            out << kUsage;
+            out << general_usage();
             return kExitPass;
         }
-        if (usage_of(command) && asks_for_help(rest)) {
-            out << usage_of(command);
+        if (has_usage(command) && asks_for_help(rest)) {
+            out << *command_usage(command);
             return kExitPass;
         }
         if (command == "--version") {
@@ -250,8 +185,18 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
             return kExitPass;
         }
         if (command == "diff") return diff_command(rest, out, err);
-        return usage_error(err, "unknown command '" + command + "'" +
-                                    did_you_mean(command, {"run", "validate", "list", "kinds", "schema", "diff"}));
+        if (command == "completion") {
+            if (rest.size() != 1 || rest[0] != "bash") return usage_error(err, "'completion' takes one argument: bash");
+            out << bash_completion_script();
+            return kExitPass;
+        }
+        if (command == "__man" && rest.size() == 1 && (rest[0] == "1" || rest[0] == "5")) {
+            out << (rest[0] == "1" ? man_page_preflight() : man_page_rules());
+            return kExitPass;
+        }
+        std::vector<std::string> names;
+        for (const auto& c : all_commands()) names.push_back(c.name);
+        return usage_error(err, "unknown command '" + command + "'" + did_you_mean(command, names));
     } catch (const po::error& e) {
         return usage_error(err, e.what());
     } catch (const std::exception& e) {

@@ -22,6 +22,11 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
 
 struct LoadResult;
 
+/// With no RULES (`paths` empty), the default rule directory (default_rules_directory()) when it
+/// holds *.yaml files: returns 0 and adds it to `paths`. When it is missing or holds none,
+/// says so naming it and returns kExitInvalidPack: an empty gate never passes.
+int use_default_rules_when_none(std::vector<std::string>& paths, std::ostream& err);
+
 /// Prints every load error of `loaded` and a closing line to `err`; returns kExitNoInput when a
 /// rule path could not be read, else kExitInvalidPack.
 int report_load_errors(const LoadResult& loaded, std::ostream& err);

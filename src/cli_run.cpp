@@ -121,7 +121,6 @@ int parse_options(const std::vector<std::string>& args, RunOptions& o, std::ostr
         err << "preflight: " << message << "\nRun 'preflight --help' for usage.\n";
         return kExitUsage;
     };
-    if (o.rules.empty()) return fail("'run' needs at least one rule file or directory");
     if (vm.count("jobs") && o.jobs < 1) return fail("--jobs must be at least 1");
     if (vm.count("deadline")) {
         if (!(deadline >= kMinDurationSeconds && deadline <= kMaxDurationSeconds))
@@ -164,6 +163,7 @@ int run_command(const std::vector<std::string>& args, std::ostream& out, std::os
         outputs.push_back({path, *format});
     }
 
+    if (int code = use_default_rules_when_none(o.rules, err)) return code;
     LoadResult loaded = load_rule_packs(o.rules);
     if (!loaded.ok()) return report_load_errors(loaded, err);
     const RulePack& pack = loaded.pack;

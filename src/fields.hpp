@@ -33,7 +33,7 @@ struct FieldSpec {
     bool required = false;
     std::string default_value;  ///< shown in docs; empty = none
     std::string doc;            ///< one line
-    std::vector<std::string> choices;  ///< for FieldType::choice
+    std::vector<std::string> choices;  ///< for FieldType::choice; for a text_list, the names its items may be (the schema shows them)
 };
 
 using FieldValue = std::variant<Template, long long, bool, std::vector<Template>, double,

@@ -1,5 +1,6 @@
 #include "src/kind_reference.hpp"
 
+#include <cctype>
 #include <sstream>
 
 #include "checks/registry.hpp"
@@ -37,6 +38,22 @@ std::string markdown_cell(std::string text) {
     return out;
 }
 
+// The item of a list field whose items are names from a fixed set (`choices`), which the loader
+// matches case-insensitively: the enum for editors, and a pattern that also accepts other cases.
+nlohmann::json list_item_choices(const FieldSpec& f) {
+    std::string alternatives;
+    for (const auto& choice : f.choices) {
+        alternatives += alternatives.empty() ? "" : "|";
+        for (char c : choice) {
+            const char upper = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+            const char lower = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+            alternatives += upper == lower ? std::string(1, c) : std::string{'[', upper, lower, ']'};
+        }
+    }
+    return {{"type", "string"},
+            {"anyOf", nlohmann::json::array({{{"enum", f.choices}}, {{"pattern", "^(" + alternatives + ")$"}}})}};
+}
+
 nlohmann::json field_schema(const FieldSpec& f) {
     nlohmann::json s;
     switch (f.type) {
@@ -48,7 +65,7 @@ nlohmann::json field_schema(const FieldSpec& f) {
         }
         case FieldType::boolean: s = {{"type", "boolean"}}; break;
         case FieldType::text_list:
-            s = {{"type", "array"}, {"items", {{"type", "string"}}}};
+            s = {{"type", "array"}, {"items", f.choices.empty() ? nlohmann::json{{"type", "string"}} : list_item_choices(f)}};
             break;
         case FieldType::duration:
             s = {{"oneOf", {{{"type", "number"}, {"exclusiveMinimum", 0}},

@@ -5,6 +5,7 @@
 # and leaving its JSON and Markdown files in OUTPUT_DIR. The sandbox is always torn down.
 #
 # Usage: tests/sandbox/demo.sh PREFLIGHT_BINARY [OUTPUT_DIR]   (OUTPUT_DIR default: ./preflight-demo)
+# Each run's full command line is printed before it (the --var overrides included).
 # Exit status: 0 when every step gave the expected exit code, 1 otherwise, 64 on bad usage.
 set -euo pipefail
 
@@ -12,7 +13,8 @@ SCRIPT_DIR=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
 REPO_ROOT=$(cd -- "$SCRIPT_DIR/../.." && pwd -P)
 SANDBOX=$SCRIPT_DIR/sandbox.sh
 readonly SCRIPT_DIR REPO_ROOT SANDBOX
-readonly PACK=rules/f4-backup.yaml
+# PREFLIGHT_PACK: the pack to run (tests/package/package_test.sh runs the installed one).
+readonly PACK=${PREFLIGHT_PACK:-rules/f4-backup.yaml}
 
 readonly STATES=(initial operator fixed)
 readonly EXPECTED_EXIT=(1 1 0)
@@ -85,13 +87,14 @@ for i in "${!STATES[@]}"; do
     rule
     printf 'Step %d/%d: %s\n' "$step" "${#STATES[@]}" "${HEADINGS[i]}"
     printf '  %s\n' "${DETAILS[i]}"
-    printf '  $ preflight run %s --var ... -o %s -o %s\n' "$PACK" \
-        "$out/$step-$state.json" "$out/$step-$state.md"
+    command_line=("$binary" run "$PACK" "${var_args[@]}" -o "$out/$step-$state.json" -o "$out/$step-$state.md")
+    printf '  $'
+    printf ' %q' "${command_line[@]}"
+    printf '\n'
     rule
     rm -f -- "$out/$step-$state.json" "$out/$step-$state.md"
     status=0
-    "$binary" run "$PACK" "${var_args[@]}" -o "$out/$step-$state.json" -o "$out/$step-$state.md" ||
-        status=$?
+    "${command_line[@]}" || status=$?
     expected=${EXPECTED_EXIT[i]}
     if ((status == expected)); then
         printf '\nStep %d/%d: exit %d (%s), as expected.\n' "$step" "${#STATES[@]}" "$status" \

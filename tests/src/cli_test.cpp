@@ -58,9 +58,10 @@ TEST_CASE("bad command lines exit 64 with a clear message") {
     Ran ran = run_preflight("frobnicate", dir.path());
     CHECK(ran.status == 64);
     CHECK(ran.err == "preflight: unknown command 'frobnicate'\nRun 'preflight --help' for usage.\n");
-    ran = run_preflight("run", dir.path());
-    CHECK(ran.status == 64);
-    CHECK(ran.err == "preflight: 'run' needs at least one rule file or directory\nRun 'preflight --help' for usage.\n");
+    ran = run_preflight("run", dir.path(), "PREFLIGHT_RULES_DIR=" + dir.path() + "/rules.d");
+    CHECK(ran.status == 65);
+    CHECK(ran.err == "preflight: no RULES given, and the default rule directory " + dir.path() +
+                         "/rules.d does not exist; nothing was run\n");
     ran = run_preflight("run x.yaml --jobs 0", dir.path());
     CHECK(ran.status == 64);
     CHECK(ran.err == "preflight: --jobs must be at least 1\nRun 'preflight --help' for usage.\n");
