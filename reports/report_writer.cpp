@@ -1,8 +1,6 @@
 #include "reports/report_writer.hpp"
 
 #include <fcntl.h>
-#include <limits.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -77,37 +75,6 @@ private:
     bool renamed_ = false;
 };
 
-// What lstat says of one entry, for the walk of src/path_trust.hpp (reports/ keeps its own file
-// access, apart from the checks' src/host/).
-std::optional<PathEntryFacts> examine_entry(const std::string& path, std::string& error) {
-    struct stat info {};
-    if (::lstat(path.c_str(), &info) != 0) {
-        error = std::strerror(errno);
-        return std::nullopt;
-    }
-    PathEntryFacts facts;
-    facts.uid = info.st_uid;
-    facts.mode = info.st_mode & 07777;
-    passwd entry{};
-    passwd* found = nullptr;
-    std::vector<char> buffer(4096);
-    if (::getpwuid_r(info.st_uid, &entry, buffer.data(), buffer.size(), &found) == 0 && found)
-        facts.owner_name = entry.pw_name;
-    if (S_ISDIR(info.st_mode)) facts.type = PathEntryFacts::Type::directory;
-    if (S_ISREG(info.st_mode)) facts.type = PathEntryFacts::Type::regular;
-    if (S_ISLNK(info.st_mode)) {
-        facts.type = PathEntryFacts::Type::symlink;
-        std::vector<char> target(PATH_MAX + 1);
-        const ssize_t length = ::readlink(path.c_str(), target.data(), target.size() - 1);
-        if (length < 0) {
-            error = std::strerror(errno);
-            return std::nullopt;
-        }
-        facts.link_target.assign(target.data(), static_cast<size_t>(length));
-    }
-    return facts;
-}
-
 std::string absolute_directory_of(const std::string& path) {
     std::error_code ignored;
     std::string absolute = std::filesystem::absolute(directory_of(path), ignored).lexically_normal().string();
@@ -145,7 +112,7 @@ std::optional<std::string> destination_problem(const std::string& path) {
     // Another user who could replace the directory, or rename over the report in it, could
     // rewrite the record of the gate.
     if (auto problem = path_trust_problem(absolute_directory_of(path), ::geteuid(), TrustedEnd::directory,
-                                          examine_entry))
+                                          examine_path_entry))
         return "another user could replace the report: " + *problem;
     if (is_shared_directory(directory) && ::lstat(path.c_str(), &info) == 0 && info.st_uid != ::geteuid())
         return quoted(path) + " exists and belongs to uid " + std::to_string(info.st_uid) +

@@ -1,7 +1,7 @@
 #pragma once
 // Whether another user could change or replace what a path leads to: the rule sudo, cron and
-// OpenSSH's StrictModes apply before trusting a file. Pure: the filesystem is reached through an
-// injected probe, so the walk is tested with literals.
+// OpenSSH's StrictModes apply before trusting a file. The walk is pure: the filesystem is reached
+// through an injected probe, so it is tested with literals; examine_path_entry is the real one.
 #include <functional>
 #include <optional>
 #include <string>
@@ -35,5 +35,9 @@ enum class TrustedEnd { regular_file, directory };
 /// examined is a reason too ("cannot examine /srv/x: Permission denied"): fail-closed.
 std::optional<std::string> path_trust_problem(const std::string& path, unsigned long long runner_uid,
                                               TrustedEnd end, const PathEntryProbe& probe);
+
+/// The real probe for path_trust_problem: lstat and readlink, owner names from the passwd
+/// database. Shared by the rule and env file checks and the report writer.
+std::optional<PathEntryFacts> examine_path_entry(const std::string& path, std::string& error);
 
 }  // namespace preflight

@@ -8,10 +8,6 @@
 
 namespace preflight::host {
 
-/// The real probe for path_trust_problem: lstat and readlink, owner names from the passwd
-/// database.
-std::optional<PathEntryFacts> examine_path_entry(const std::string& path, std::string& error);
-
 /// When preflight runs as root (effective uid 0): why a user other than root could change or
 /// replace the regular file `path` (relative paths are taken from the working directory), e.g.
 /// "directory /srv/rules is owned by nobody (uid 65534), not by root". Nullopt when no other
