@@ -4,6 +4,8 @@
 
 #include <stdexcept>
 
+#include "src/host/gpg.hpp"
+
 namespace preflight::testing {
 
 SourceLocation GpgCheckFields::next_location() {
@@ -50,6 +52,13 @@ Outcome run_gpg_check(GpgCheckFields& fields, host::GpgKeyring& keyring, FakeRun
     REQUIRE(check != nullptr);
     context.probes.gnupg = &keyring;
     return check->run(context);
+}
+
+Outcome run_with_gnupg(GpgCheckFields& fields, std::chrono::milliseconds timeout, const std::string& gpg_binary) {
+    FakeRunContext context;
+    context.check_timeout = timeout;
+    host::GpgmeKeyring keyring(gpg_binary);
+    return run_gpg_check(fields, keyring, context);
 }
 
 }  // namespace preflight::testing

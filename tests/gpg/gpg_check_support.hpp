@@ -1,5 +1,6 @@
 #pragma once
 // Building `gpg_key` checks from field values, as the loader would, and running them.
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -30,5 +31,10 @@ private:
 
 /// Runs a check made from `fields` with `keyring` and the given context; the check must load.
 Outcome run_gpg_check(GpgCheckFields& fields, host::GpgKeyring& keyring, FakeRunContext& context);
+
+/// Runs a check made from `fields` against the real GnuPG (GPGME, the `gpg` on PATH or
+/// `gpg_binary`) with a check timeout of `timeout`; the check must load.
+Outcome run_with_gnupg(GpgCheckFields& fields, std::chrono::milliseconds timeout = std::chrono::seconds(20),
+                       const std::string& gpg_binary = "");
 
 }  // namespace preflight::testing

@@ -19,20 +19,13 @@
 
 using namespace preflight;
 using preflight::testing::copy_of_test_home;
-using preflight::testing::FakeRunContext;
 using preflight::testing::GpgCheckFields;
+using preflight::testing::run_with_gnupg;
 using preflight::testing::shell;
 using preflight::testing::shell_quote;
 using preflight::testing::test_keyring;
 
 namespace {
-
-Outcome run(GpgCheckFields& fields, std::chrono::milliseconds timeout = std::chrono::seconds(20)) {
-    FakeRunContext context;
-    context.check_timeout = timeout;
-    host::GpgmeKeyring keyring("");
-    return run_gpg_check(fields, keyring, context);
-}
 
 // The message of the first check of a JSON report that `command` printed.
 std::string first_message(const std::string& command) {
@@ -61,20 +54,20 @@ TEST_CASE("gpg_key against hostile GnuPG homes") {
             CAPTURE(policy);
             GpgCheckFields fields;
             fields.text("fingerprint", keys.ed).text("homedir", home).choice("secret_key", policy);
-            auto outcome = run(fields);
+            auto outcome = run_with_gnupg(fields);
             CHECK(outcome.status == Status::error);
             CHECK(outcome.message == expected);
         }
         REQUIRE(::chmod(home.c_str(), 0775) == 0);
         GpgCheckFields group_writable;
         group_writable.text("fingerprint", keys.ed).text("homedir", home);
-        CHECK(run(group_writable).message == "GnuPG homedir " + home +
+        CHECK(run_with_gnupg(group_writable).message == "GnuPG homedir " + home +
                                                  " is writable by other users (mode 0775), so its keys cannot be "
                                                  "trusted; run: chmod go-w " + home);
         REQUIRE(::chmod(home.c_str(), 0755) == 0);  // readable by others is gpg's warning only
         GpgCheckFields readable;
         readable.text("fingerprint", keys.ed).text("homedir", home);
-        CHECK(run(readable).status == Status::pass);
+        CHECK(run_with_gnupg(readable).status == Status::pass);
         shell("gpgconf --homedir " + shell_quote(home) + " --kill all || true");
     }
 
@@ -95,14 +88,14 @@ TEST_CASE("gpg_key against hostile GnuPG homes") {
 
         GpgCheckFields needs_agent;
         needs_agent.text("fingerprint", keys.ed).text("homedir", home).choice("secret_key", "present");
-        auto outcome = run(needs_agent, std::chrono::seconds(2));
+        auto outcome = run_with_gnupg(needs_agent, std::chrono::seconds(2));
         CHECK(outcome.status == Status::error);
         CHECK(outcome.message == "gpg did not answer within 2s (homedir " + home + ")");
 
         // The public keyring alone does not need the agent.
         GpgCheckFields public_only;
         public_only.text("fingerprint", keys.ed).text("homedir", home).boolean("encrypt_probe", true);
-        CHECK(run(public_only, std::chrono::seconds(10)).status == Status::pass);
+        CHECK(run_with_gnupg(public_only, std::chrono::seconds(10)).status == Status::pass);
         ::close(hung);
     }
 

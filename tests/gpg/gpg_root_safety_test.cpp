@@ -17,20 +17,13 @@
 
 using namespace preflight;
 using preflight::testing::copy_of_test_home;
-using preflight::testing::FakeRunContext;
 using preflight::testing::GpgCheckFields;
+using preflight::testing::run_with_gnupg;
 using preflight::testing::shell;
 using preflight::testing::shell_quote;
 using preflight::testing::test_keyring;
 
 namespace {
-
-Outcome run(GpgCheckFields& fields) {
-    FakeRunContext context;
-    context.check_timeout = std::chrono::seconds(20);
-    host::GpgmeKeyring keyring("");
-    return run_gpg_check(fields, keyring, context);
-}
 
 // A program that leaves `marker` behind when anything runs it, and then fails.
 std::string evil_program(const std::string& path, const std::string& marker) {
@@ -66,7 +59,7 @@ TEST_CASE("gpg_key as root: a homedir another user owns is refused before gpg re
             GpgCheckFields fields;
             fields.text("fingerprint", keys.ed).text("homedir", home).choice("secret_key", policy)
                 .boolean("encrypt_probe", true);
-            auto outcome = run(fields);
+            auto outcome = run_with_gnupg(fields);
             CHECK(outcome.status == Status::error);
             CHECK(outcome.message == expected);
         }
@@ -77,7 +70,7 @@ TEST_CASE("gpg_key as root: a homedir another user owns is refused before gpg re
         shell("chown nobody " + shell_quote(home + "/gpg.conf"));
         GpgCheckFields fields;
         fields.text("fingerprint", keys.ed).text("homedir", home).choice("secret_key", "absent");
-        auto outcome = run(fields);
+        auto outcome = run_with_gnupg(fields);
         CHECK(outcome.status == Status::error);
         CHECK(outcome.message == home + "/gpg.conf in GnuPG homedir " + home +
                                      " is owned by nobody (uid 65534), not by root: that user could make gpg run "
@@ -89,7 +82,7 @@ TEST_CASE("gpg_key as root: a homedir another user owns is refused before gpg re
         ::chmod((home + "/gpg-agent.conf").c_str(), 0666);
         GpgCheckFields fields;
         fields.text("fingerprint", keys.ed).text("homedir", home).choice("secret_key", "present");
-        auto outcome = run(fields);
+        auto outcome = run_with_gnupg(fields);
         CHECK(outcome.status == Status::error);
         CHECK(outcome.message == home + "/gpg-agent.conf in GnuPG homedir " + home +
                                      " is writable by other users (mode 0666), so gpg's options and keys there "
@@ -98,7 +91,7 @@ TEST_CASE("gpg_key as root: a homedir another user owns is refused before gpg re
         ::chmod((home + "/pubring.kbx").c_str(), 0620);
         GpgCheckFields public_only;
         public_only.text("fingerprint", keys.ed).text("homedir", home);
-        CHECK(run(public_only).message == home + "/pubring.kbx in GnuPG homedir " + home +
+        CHECK(run_with_gnupg(public_only).message == home + "/pubring.kbx in GnuPG homedir " + home +
                                               " is writable by other users (mode 0620), so gpg's options and keys "
                                               "there cannot be trusted; run: chmod go-w " + home + "/pubring.kbx");
         CHECK_FALSE(exists(marker));
@@ -107,7 +100,7 @@ TEST_CASE("gpg_key as root: a homedir another user owns is refused before gpg re
     SUBCASE("the same options in a homedir root owns do run: the fixture is real") {
         GpgCheckFields fields;
         fields.text("fingerprint", keys.ed).text("homedir", home).choice("secret_key", "present");
-        auto outcome = run(fields);
+        auto outcome = run_with_gnupg(fields);
         CHECK(outcome.status == Status::error);  // the "agent" exits 1: gpg could not reach it
         CHECK(exists(marker));
         std::filesystem::remove(marker);
@@ -128,7 +121,7 @@ TEST_CASE("gpg_key as root: a homedir inside a directory another user may change
     fields.text("fingerprint", keys.ed).text("homedir", home);
 
     shell("chown nobody " + shell_quote(above));
-    auto outcome = run(fields);
+    auto outcome = run_with_gnupg(fields);
     CHECK(outcome.status == Status::error);
     CHECK(outcome.message == "GnuPG homedir " + home + " is inside " + above +
                                  ", which nobody (uid 65534) owns: that user could put another homedir in its "
@@ -136,12 +129,12 @@ TEST_CASE("gpg_key as root: a homedir inside a directory another user may change
 
     shell("chown root " + shell_quote(above));
     ::chmod(above.c_str(), 0777);
-    CHECK(run(fields).message == "GnuPG homedir " + home + " is inside " + above +
+    CHECK(run_with_gnupg(fields).message == "GnuPG homedir " + home + " is inside " + above +
                                      ", which other users may write (mode 0777): they could put another homedir in "
                                      "its place; run: chmod go-w " + above);
 
     ::chmod(above.c_str(), 01777);  // sticky, as /tmp: others cannot rename root's entries
-    CHECK(run(fields).status == Status::pass);
+    CHECK(run_with_gnupg(fields).status == Status::pass);
     shell("rm -rf " + shell_quote(above));
 }
 
@@ -164,14 +157,14 @@ TEST_CASE("gpg_key: when gpg-agent cannot start, whether the secret key is there
         CAPTURE(policy);
         GpgCheckFields fields;
         fields.text("fingerprint", keys.ed).text("homedir", home).choice("secret_key", policy);
-        auto outcome = run(fields);
+        auto outcome = run_with_gnupg(fields);
         CHECK(outcome.status == Status::error);
         CHECK(outcome.message == expected);
     }
     // The public keyring alone needs no agent.
     GpgCheckFields public_only;
     public_only.text("fingerprint", keys.ed).text("homedir", home).boolean("encrypt_probe", true);
-    CHECK(run(public_only).status == Status::pass);
+    CHECK(run_with_gnupg(public_only).status == Status::pass);
     shell("rm -rf " + shell_quote(home));
 }
 

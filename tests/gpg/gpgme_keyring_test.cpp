@@ -20,10 +20,7 @@ namespace {
 
 Outcome run(GpgCheckFields& fields, const std::string& gpg_binary = "",
             std::chrono::milliseconds timeout = std::chrono::seconds(20)) {
-    FakeRunContext context;
-    context.check_timeout = timeout;
-    host::GpgmeKeyring keyring(gpg_binary);
-    return run_gpg_check(fields, keyring, context);
+    return preflight::testing::run_with_gnupg(fields, timeout, gpg_binary);
 }
 
 host::GpgKeyFacts facts_of(const std::string& home, const std::string& fingerprint, bool check_secret = false) {
