@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <mutex>
 #include <set>
+#include <system_error>
 #include <vector>
 
 #include "src/host/gpg.hpp"
@@ -211,7 +212,10 @@ void remove_private_gpg_homes() noexcept {
 
 PrivateGpgHome::PrivateGpgHome(const std::string& homedir) {
     const char* tmp = std::getenv("TMPDIR");
-    std::string pattern = std::string(tmp && *tmp ? tmp : "/tmp") + "/preflight-gpg-XXXXXX";
+    const std::string parent = tmp && *tmp ? tmp : "/tmp";
+    static std::once_flag swept;
+    std::call_once(swept, [&parent] { remove_abandoned_dirs(parent, "preflight-gpg-"); });
+    std::string pattern = parent + "/preflight-gpg-XXXXXX";
     std::vector<char> name(pattern.begin(), pattern.end());
     name.push_back('\0');
     if (!::mkdtemp(name.data()))
@@ -221,6 +225,12 @@ PrivateGpgHome::PrivateGpgHome(const std::string& homedir) {
     {
         std::lock_guard lock(live_private_homes().mutex);
         live_private_homes().paths.insert(path_);
+    }
+    try {
+        owner_lock_ = std::make_unique<OwnerLock>(path_);
+    } catch (const std::system_error& error) {
+        forget_and_remove();
+        throw GpgError("cannot make a private copy of GnuPG homedir " + homedir + ": " + error.what());
     }
     namespace fs = std::filesystem;
     // The files gpg reads to list public keys and encrypt to them: the keybox (GnuPG 2.1+), the
