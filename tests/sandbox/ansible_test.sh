@@ -67,7 +67,11 @@ expect_eq "fixed state: ansible-playbook exit code" 0 "$code"
 ((code == 0)) || { tail -40 "$work/fixed.out"; cat "$work/fixed.err"; }
 expect_eq "fixed state: localhost.json fetched, verdict" PASS "$(jq -r .verdict "$work/reports/localhost.json" 2>&1)"
 if ((has_summary)); then
-    if grep -q 'ready' "$work/fixed.out" && ! grep -q 'not ready' "$work/fixed.out"; then pass "fixed state: the summary says ready"; else fail "fixed state: the summary does not say ready"; fi
+    if grep -qF '1 report, 1 pack: 1 ready, 0 not ready, 0 unknown (exit 0)' "$work/fixed.out"; then
+        pass "fixed state: the summary says ready"
+    else
+        fail "fixed state: no '1 report, 1 pack: 1 ready, 0 not ready, 0 unknown (exit 0)' in the output"
+    fi
 fi
 
 "$SANDBOX" state "$dir" operator 2>/dev/null
@@ -80,7 +84,12 @@ else
     fail "operator state: no 'preflight exited 1 (not ready) on localhost; report: ...' in the output"
 fi
 if ((has_summary)); then
-    if grep -q 'config-drift' "$work/operator.out"; then pass "operator state: the summary names config-drift"; else fail "operator state: the summary does not name config-drift"; fi
+    if grep -qF '1 report, 1 pack: 0 ready, 1 not ready, 0 unknown (exit 1)' "$work/operator.out" &&
+        grep -q 'config-drift' "$work/operator.out"; then
+        pass "operator state: the summary says not ready, naming config-drift"
+    else
+        fail "operator state: no '1 report, 1 pack: 0 ready, 1 not ready, 0 unknown (exit 1)' naming config-drift in the output"
+    fi
 fi
 expect_eq "the host's working directory was removed" "" "$(compgen -G '/tmp/preflight.*' | while read -r d; do [[ -e $d/report.json ]] && echo "$d"; done)"
 
