@@ -24,8 +24,15 @@ std::string usable_gpg_homedir(const std::string& requested);
 /// the copies of processes that died without removing theirs (SIGKILL).
 class PrivateGpgHome {
 public:
+    /// Selects the constructor that copies nothing.
+    struct Empty {};
+
     /// Throws GpgError when the directory cannot be made or a file cannot be copied.
     explicit PrivateGpgHome(const std::string& homedir);
+    /// A private homedir holding no key at all and a gpg.conf with `gpg_conf` as its content:
+    /// for reading a message that nothing there can decrypt. Throws GpgError when the
+    /// directory or the file cannot be made.
+    PrivateGpgHome(Empty, const std::string& gpg_conf);
     ~PrivateGpgHome();
     PrivateGpgHome(const PrivateGpgHome&) = delete;
     PrivateGpgHome& operator=(const PrivateGpgHome&) = delete;
@@ -33,6 +40,7 @@ public:
     const std::string& path() const { return path_; }
 
 private:
+    void make_directory(const std::string& what);
     void forget_and_remove() noexcept;
     std::string path_;
     std::unique_ptr<OwnerLock> owner_lock_;
