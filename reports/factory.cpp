@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "reports/markdown.hpp"
+#include "reports/prometheus.hpp"
 #include "reports/renderers.hpp"
 #include "reports/wording.hpp"
 #include "src/text_forms.hpp"
@@ -15,6 +16,7 @@ std::optional<ReportFormat> format_from_name(const std::string& name) {
     if (name == "json") return ReportFormat::json;
     if (name == "markdown") return ReportFormat::markdown;
     if (name == "junit") return ReportFormat::junit;
+    if (name == "prometheus") return ReportFormat::prometheus;
     return std::nullopt;
 }
 
@@ -26,6 +28,7 @@ std::optional<ReportFormat> format_from_path(const std::string& path) {
     if (extension == ".json") return ReportFormat::json;
     if (extension == ".md") return ReportFormat::markdown;
     if (extension == ".xml") return ReportFormat::junit;
+    if (extension == ".prom") return ReportFormat::prometheus;
     return std::nullopt;
 }
 
@@ -37,6 +40,8 @@ std::vector<TextForm> report_text_forms() {
         [](std::string_view text) { return xml_escaped(wording::printable(text)); },
         [](std::string_view text) { return markdown_escaped(text); },
         [](std::string_view text) { return markdown_escaped(text, "<br>"); },
+        [](std::string_view text) { return prometheus_label_escaped(text); },
+        [](std::string_view text) { return prometheus_label_escaped(wording::printable(text)); },
     };
 }
 
@@ -46,6 +51,7 @@ std::string render(ReportFormat format, const RedactedReport& report, const Rend
         case ReportFormat::json: return render_json(report);
         case ReportFormat::markdown: return render_markdown(report);
         case ReportFormat::junit: return render_junit(report);
+        case ReportFormat::prometheus: return render_prometheus(report);
     }
     return render_text(report, options);
 }

@@ -146,7 +146,8 @@ std::optional<std::string> check_report_destination(const std::string& path) {
     return std::nullopt;
 }
 
-bool write_report_atomically(const std::string& path, const std::string& content, std::string& error) {
+bool write_report_atomically(const std::string& path, const std::string& content, std::string& error,
+                             mode_t mode) {
     const std::string prefix = "cannot write report " + quoted(path) + ": ";
     if (auto problem = destination_problem(path)) {
         error = prefix + *problem;
@@ -159,7 +160,7 @@ bool write_report_atomically(const std::string& path, const std::string& content
     }
     // Never the mode of what was there (a planted 6777 file, a link to a setuid program), never
     // the umask's: a report holds host names, paths and the last characters of secrets.
-    if (::fchmod(temporary.fd(), kReportFileMode) != 0 || !write_all(temporary.fd(), content) ||
+    if (::fchmod(temporary.fd(), mode) != 0 || !write_all(temporary.fd(), content) ||
         ::fsync(temporary.fd()) != 0 || !temporary.close()) {
         error = prefix + std::strerror(errno);
         return false;

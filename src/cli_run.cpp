@@ -133,7 +133,7 @@ int parse_options(const std::vector<std::string>& args, RunOptions& o, std::ostr
             return fail(std::string("--var expects NAME=VALUE, got ") +
                         (v.front() == '=' ? "an empty NAME" : "an argument without '='"));
     if (!format_from_name(o.format))
-        return fail("unknown format '" + o.format + "' (text, json, markdown, junit)");
+        return fail("unknown format '" + o.format + "' (text, json, markdown, junit, prometheus)");
     return 0;
 }
 
@@ -153,7 +153,7 @@ int run_command(const std::vector<std::string>& args, std::ostream& out, std::os
         auto format = format_from_path(path);
         if (!format) {
             err << "preflight: cannot tell the report format of '" << path
-                << "' (use .json, .md, .xml or .txt)\nRun 'preflight --help' for usage.\n";
+                << "' (use .json, .md, .xml, .txt or .prom)\nRun 'preflight --help' for usage.\n";
             return kExitUsage;
         }
         if (auto problem = check_report_destination(path)) {
@@ -292,7 +292,8 @@ int run_command(const std::vector<std::string>& args, std::ostream& out, std::os
     int code = redacted.report().exit_code;
     for (size_t i = 1; i < rendered.size(); ++i) {
         std::string problem;
-        if (!write_report_atomically(rendered[i].first.path, rendered[i].second, problem)) {
+        const mode_t mode = rendered[i].first.format == ReportFormat::prometheus ? kMetricsFileMode : kReportFileMode;
+        if (!write_report_atomically(rendered[i].first.path, rendered[i].second, problem, mode)) {
             err << "preflight: cannot write report '" << rendered[i].first.path << "': " << redactor.scrub(problem) << "\n";
             code = kExitInternal;
         }

@@ -73,9 +73,9 @@ const std::vector<OptionDoc>& run_options() {
     static const std::vector<OptionDoc> options = {
         {"", "--var", "NAME=VALUE", "set a variable the pack declares under vars: (repeatable)", {}},
         {"", "--env-file", "PATH", "read another env file after the pack's (repeatable)", {}},
-        {"-o", "--output", "PATH", "write a report; format from extension: .json .md .xml (JUnit) .txt (repeatable)", {}},
-        {"-f", "--format", "FORMAT", "stdout format: text (default), json, markdown, junit",
-         {"text", "json", "markdown", "junit"}},
+        {"-o", "--output", "PATH", "write a report; format from extension: .json .md .xml (JUnit) .txt .prom (Prometheus) (repeatable)", {}},
+        {"-f", "--format", "FORMAT", "stdout format: text (default), json, markdown, junit, prometheus",
+         {"text", "json", "markdown", "junit", "prometheus"}},
         {"", "--only", "ID|GLOB", "run only these checks and what they need (repeatable)", {}},
         {"", "--skip", "ID|GLOB", "do not run these checks, even when a selected check needs them (repeatable)", {}},
         {"", "--tag", "TAG", "run only checks with this tag and what they need (repeatable)", {}},

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "reports/markdown.hpp"
+#include "reports/prometheus.hpp"
 #include "reports/renderers.hpp"
 #include "src/redactor.hpp"
 #include "src/text_forms.hpp"
@@ -71,6 +72,7 @@ std::vector<std::string> forms_of(const std::string& piece) {
                                    preflight::json_escaped_ascii(piece),
                                    preflight::xml_escaped(piece),
                                    preflight::markdown_escaped(piece),
+                                   preflight::prometheus_label_escaped(piece),
                                    preflight::url_encoded(piece),
                                    preflight::url_encoded_plus(piece),
                                    preflight::shell_single_quote_body(piece),

@@ -48,7 +48,7 @@ bash -c 'source "$1" && complete -p preflight' _ "$script" | grep -qx 'complete 
 expect "preflight " "--help --version completion diff kinds list run schema validate"
 expect "preflight va" "validate"
 expect "preflight run rules/site.yaml --f" "--format"
-expect "preflight run rules/site.yaml --format " "json junit markdown text"
+expect "preflight run rules/site.yaml --format " "json junit markdown prometheus text"
 expect "preflight run rules/site.yaml -f ma" "markdown"
 expect "preflight run rules/site.yaml --only " "etc-exists etc-hosts tmp-exists"
 expect "preflight run rules/site.yaml --skip etc-" "etc-exists etc-hosts"

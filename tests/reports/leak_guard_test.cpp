@@ -25,7 +25,7 @@ const std::vector<Secret> kCanaries = {
 };
 
 const std::vector<ReportFormat> kFormats = {ReportFormat::text, ReportFormat::json, ReportFormat::markdown,
-                                            ReportFormat::junit};
+                                            ReportFormat::junit, ReportFormat::prometheus};
 
 // Every string field of the report carries every canary.
 Report report_full_of_canaries() {
@@ -337,7 +337,7 @@ TEST_CASE("short secret values (JWT_SECRET=secret, POSTGRES_PASSWORD=preflight) 
     testing::TempDir dir;
     const std::string pack = dir.write("probe.yaml", kProbePack);
     const std::string env = dir.write("short.env", "JWT_SECRET=secret\nPOSTGRES_PASSWORD=preflight\n");
-    for (const char* format : {"text", "json", "markdown", "junit"}) {
+    for (const char* format : {"text", "json", "markdown", "junit", "prometheus"}) {
         CAPTURE(format);
         const Ran ran = run_binary(run_args(pack, {"--env-file", env, "-f", format}), dir);
         CHECK(ran.status == 1);

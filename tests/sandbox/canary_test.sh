@@ -72,10 +72,10 @@ run_all() { # state pack route
     esac
     local code=0
     "${env[@]}" "$binary" run "rules/$pack.yaml" "$token_rules/canary.yaml" "${args[@]}" -o "$out/$name.json" -o "$out/$name.md" \
-        -o "$out/$name.xml" -o "$out/$name.txt" >"$out/$name.stdout" 2>"$out/$name.stderr" || code=$?
+        -o "$out/$name.xml" -o "$out/$name.txt" -o "$out/$name.prom" >"$out/$name.stdout" 2>"$out/$name.stderr" || code=$?
     ((code <= 2)) || fail "$name: exit $code"
     local formats=(json)
-    [[ $route != passfile ]] || formats=(text json markdown junit)
+    [[ $route != passfile ]] || formats=(text json markdown junit prometheus)
     for format in "${formats[@]}"; do
         code=0
         "${env[@]}" "$binary" run "rules/$pack.yaml" "$token_rules/canary.yaml" "${args[@]}" -f "$format" >"$out/$name.$format.stdout" \
@@ -119,6 +119,7 @@ def encoded(text):
              "xml": escape(text, {'"': "&quot;", "'": "&apos;"}),
              "xml-numeric": escape(text, {'"': "&#34;", "'": "&#39;", "\n": "&#10;"}),
              "xml-text": escape(text),
+             "prometheus": text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n"),
              "url": urllib.parse.quote(text, safe=""),
              "url-plus": urllib.parse.quote_plus(text),
              # the command line shell-quotes each argument: ' becomes '\''

@@ -107,7 +107,7 @@ snapshot() { # file
 run_dir=$work/run
 home_dir=$work/home
 mkdir -p "$run_dir" "$home_dir" "$work/logs"
-formats=(json md xml txt)
+formats=(json md xml txt prom)
 cd "$REPO_ROOT"
 for state in initial operator fixed; do
     "$SANDBOX" state "$dir" "$state" 2>/dev/null
@@ -124,7 +124,7 @@ for state in initial operator fixed; do
         (cd "$run_dir" && HOME=$home_dir "$binary" run "$REPO_ROOT/$pack" "${args[@]}" "${outputs[@]}" \
             >"$work/logs/$name.out" 2>"$work/logs/$name.err") || code=$?
         if ((code <= 2)); then pass "$name ran (exit $code)"; else fail "$name: exit $code: $(<"$work/logs/$name.err")"; fi
-        for format in json markdown junit; do
+        for format in json markdown junit prometheus; do
             code=0
             (cd "$run_dir" && HOME=$home_dir "$binary" run "$REPO_ROOT/$pack" "${args[@]}" -f "$format" \
                 >"$work/logs/$name.$format" 2>&1) || code=$?

@@ -71,11 +71,11 @@ TEST_CASE("bad command lines exit 64 with a clear message") {
     ran = run_preflight("run x.yaml -o report.pdf", dir.path());
     CHECK(ran.status == 64);
     CHECK(ran.err ==
-          "preflight: cannot tell the report format of 'report.pdf' (use .json, .md, .xml or .txt)\n"
+          "preflight: cannot tell the report format of 'report.pdf' (use .json, .md, .xml, .txt or .prom)\n"
           "Run 'preflight --help' for usage.\n");
     ran = run_preflight("run x.yaml -f yaml", dir.path());
     CHECK(ran.status == 64);
-    CHECK(ran.err == "preflight: unknown format 'yaml' (text, json, markdown, junit)\nRun 'preflight --help' for usage.\n");
+    CHECK(ran.err == "preflight: unknown format 'yaml' (text, json, markdown, junit, prometheus)\nRun 'preflight --help' for usage.\n");
 }
 
 TEST_CASE("a report path in a missing directory is refused before any check runs") {
@@ -116,9 +116,9 @@ TEST_CASE("a pack of host-local kinds gives the right verdict, and secrets appea
           "  - id: shell\n    kind: executable\n    name: sh\n"
           "  - id: echo\n    kind: command\n    run: [sh, -c, 'echo \"$API_TOKEN\"; echo \"$DB_PASSWORD\" >&2; exit 3']\n"
           "  - id: envfile\n    kind: file\n    path: .env\n    not_contains: [\"PASSWORD\"]\n");
-    for (const char* format : {"text", "json", "markdown", "junit"}) {
+    for (const char* format : {"text", "json", "markdown", "junit", "prometheus"}) {
         CAPTURE(format);
-        Ran ran = run_preflight(std::string("run p.yaml -f ") + format + " -o r.json -o r.md -o r.xml", dir.path());
+        Ran ran = run_preflight(std::string("run p.yaml -f ") + format + " -o r.json -o r.md -o r.xml -o r.prom", dir.path());
         CHECK(ran.status == 1);
         for (const std::string& out : {ran.out, ran.err}) {
             CHECK(out.find(long_secret) == std::string::npos);
@@ -134,7 +134,7 @@ TEST_CASE("a pack of host-local kinds gives the right verdict, and secrets appea
                 CHECK(ran.out.find(form) == std::string::npos);
         }
     }
-    for (const char* report : {"r.json", "r.md", "r.xml"}) {
+    for (const char* report : {"r.json", "r.md", "r.xml", "r.prom"}) {
         std::ifstream in(dir.path() + "/" + report);
         std::stringstream s;
         s << in.rdbuf();
