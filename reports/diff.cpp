@@ -1,62 +1,17 @@
 #include "reports/diff.hpp"
 
-#include <cerrno>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <map>
 #include <ostream>
 #include <sstream>
 
 #include "reports/json.hpp"
+#include "reports/report_file.hpp"
 
 namespace preflight {
 
 namespace {
 
-constexpr std::streamsize kMaxReportBytes = 64 * 1024 * 1024;
-
 std::string quoted(const std::string& text) { return "\"" + text + "\""; }
-
-// The document at `path`, or nullopt with `error` saying why it could not be read or parsed;
-// `unreadable` tells the first (exit 66) from the second (65).
-std::optional<nlohmann::json> read_document(const std::string& path, std::string& error, bool& unreadable) {
-    std::error_code ignored;
-    unreadable = true;
-    if (std::filesystem::is_directory(path, ignored)) {
-        error = "cannot read report " + quoted(path) + ": it is a directory";
-        return std::nullopt;
-    }
-    std::ifstream file(path, std::ios::binary);
-    if (!file) {
-        error = "cannot read report " + quoted(path) + ": " + std::strerror(errno);
-        return std::nullopt;
-    }
-    std::string content;
-    char buffer[65536];
-    while (file.read(buffer, sizeof buffer) || file.gcount() > 0) {
-        content.append(buffer, static_cast<size_t>(file.gcount()));
-        if (static_cast<std::streamsize>(content.size()) > kMaxReportBytes) {
-            error = "cannot read report " + quoted(path) + ": larger than 64 MiB";
-            return std::nullopt;
-        }
-    }
-    if (file.bad()) {
-        error = "cannot read report " + quoted(path) + ": read error";
-        return std::nullopt;
-    }
-    unreadable = false;
-    try {
-        return nlohmann::json::parse(content);
-    } catch (const nlohmann::json::parse_error& e) {
-        std::string what = e.what();
-        if (const size_t bracket = what.find("] "); what.rfind("[json.exception", 0) == 0 && bracket != std::string::npos) {
-            what.erase(0, bracket + 2);
-        }
-        error = path + ": not valid JSON: " + what;
-        return std::nullopt;
-    }
-}
 
 std::string schema_of(const nlohmann::json& document) {
     const auto found = document.is_object() ? document.find("schema") : document.end();
@@ -127,8 +82,8 @@ int run_diff_command(const std::string& old_path, const std::string& new_path, R
     }
     std::string error;
     bool unreadable = false;
-    const auto old_document = read_document(old_path, error, unreadable);
-    const auto new_document = old_document ? read_document(new_path, error, unreadable) : std::nullopt;
+    const auto old_document = read_report_document(old_path, error, unreadable);
+    const auto new_document = old_document ? read_report_document(new_path, error, unreadable) : std::nullopt;
     if (!new_document) {
         err << "preflight diff: " << error << '\n';
         return unreadable ? 66 : 65;

@@ -64,8 +64,8 @@ std::string render_diff_json(const ReportDiff& diff);
 /// The whole `preflight diff` command: reads both JSON reports, writes the diff in `format`
 /// (text or json) to `out`. Returns 0 (no regression), 1 (regression), 64 (a format other than
 /// text or json), 65 (a report is not valid JSON, not a preflight.report/v1 document, or the two
-/// are of different packs or schema versions) or 66 (a report file is missing, a directory,
-/// unreadable or larger than 64 MiB), with the reason on `err`.
+/// are of different packs or schema versions) or 66 (a report file is missing, a directory, not a
+/// regular file, unreadable or larger than 64 MiB), with the reason on `err`.
 int run_diff_command(const std::string& old_path, const std::string& new_path, ReportFormat format,
                      std::ostream& out, std::ostream& err);
 

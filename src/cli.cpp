@@ -9,6 +9,8 @@
 #include "checks/registry.hpp"
 #include "reports/diff.hpp"
 #include "reports/renderers.hpp"
+#include "reports/report_writer.hpp"
+#include "reports/summary_command.hpp"
 #include "src/input_secrets.hpp"
 #include "src/cli_usage.hpp"
 #include "src/completion.hpp"
@@ -116,6 +118,36 @@ int diff_command(const std::vector<std::string>& args, std::ostream& out, std::o
     return run_diff_command(files[0], files[1], *format_from_name(format), out, err);
 }
 
+int summary_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+    po::options_description options;
+    std::string format = "text";
+    std::vector<std::string> inputs, output_paths;
+    options.add_options()("format,f", po::value(&format))("output,o", po::value(&output_paths))(
+        "inputs", po::value(&inputs));
+    po::positional_options_description positional;
+    positional.add("inputs", -1);
+    po::variables_map vm;
+    po::store(po::command_line_parser(args).options(options).positional(positional).run(), vm);
+    po::notify(vm);
+    if (inputs.empty()) return usage_error(err, "'summary' needs JSON reports or directories of them: REPORT.json|DIR...");
+    const auto stdout_format = summary_format_from_name(format);
+    if (!stdout_format)
+        return usage_error(err, "'summary' formats are text, markdown and json, not '" + format + "'");
+    // Destinations are checked before any report is read, as `run` checks them before running.
+    std::vector<SummaryOutput> outputs;
+    for (const auto& path : output_paths) {
+        const auto output_format = summary_format_from_path(path);
+        if (!output_format)
+            return usage_error(err, "cannot tell the summary format of '" + path + "' (use .txt, .md or .json)");
+        if (auto problem = check_report_destination(path)) {
+            err << "preflight: " << *problem << "; nothing was summarized\n";
+            return kExitUsage;
+        }
+        outputs.push_back({path, *output_format});
+    }
+    return run_summary_command(inputs, *stdout_format, outputs, out, err);
+}
+
 }  // namespace
 
 int use_default_rules_when_none(std::vector<std::string>& paths, std::ostream& err) {
@@ -185,6 +217,7 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
             return kExitPass;
         }
         if (command == "diff") return diff_command(rest, out, err);
+        if (command == "summary") return summary_command(rest, out, err);
         if (command == "completion") {
             if (rest.size() != 1 || rest[0] != "bash") return usage_error(err, "'completion' takes one argument: bash");
             out << bash_completion_script();

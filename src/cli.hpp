@@ -1,5 +1,5 @@
 #pragma once
-// The command line: `preflight run|validate|list|kinds|schema|diff`.
+// The command line: `preflight run|validate|list|kinds|schema|diff|summary|completion`.
 #include <iosfwd>
 #include <string>
 #include <vector>
@@ -13,7 +13,7 @@ enum ExitCode : int {
     kExitUnknown = 2,
     kExitUsage = 64,
     kExitInvalidPack = 65,
-    kExitNoInput = 66,  ///< an input file (rule file or directory, a report for diff) cannot be read
+    kExitNoInput = 66,  ///< an input file (rule file or directory, a report for diff or summary) cannot be read
     kExitInternal = 70,
 };
 

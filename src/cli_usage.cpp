@@ -55,6 +55,21 @@ const std::vector<CommandDoc>& all_commands() {
          "exit status: 0 no regression · 1 regression (NEW has a failing check OLD did not have)\n"
          "             64 bad command line · 65 a report is not a preflight JSON report, or the two are\n"
          "             of different packs or schema versions · 66 a report file cannot be read\n"},
+        {"summary", "REPORT.json|DIR...", "[-f text|markdown|json] [-o PATH]... REPORT.json|DIR...",
+         "fleet rollup: one row per host and pack (verdict, failing ids)",
+         "The fleet rollup of JSON reports written by 'preflight run -o X.json': one row per report\n"
+         "(host, verdict, failing and erroring check ids, start time), grouped per pack. A DIR means\n"
+         "every *.json file directly in it (sorted by name; names starting with '.' left out). A PASS\n"
+         "whose report contradicts it (incomplete run, exit_code not 0, a critical check failed or in\n"
+         "error) counts as unknown. Nothing is summarized unless every report can be used.\n"
+         "  -f, --format FORMAT   stdout format: text (default), markdown, json\n"
+         "  -o, --output PATH     also write the summary to PATH, atomically; format from extension:\n"
+         "                        .txt .md .json (repeatable)\n", false,
+         "exit status: 0 every report ready · 1 a report not ready, none unknown · 2 a report unknown\n"
+         "             (verdict ERROR, or a PASS it contradicts) · 64 bad command line · 65 a file is not a\n"
+         "             preflight JSON report (not JSON, another shape, another schema version) · 66 a report\n"
+         "             cannot be read (missing, not a regular file, unreadable) or a DIR holds no *.json\n"
+         "             file · 70 a summary file cannot be written\n"},
         {"completion", "bash", "bash", "the bash completion script",
          "Prints the bash completion script (installed as\n"
          "/usr/share/bash-completion/completions/preflight).\n", false,

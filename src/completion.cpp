@@ -73,6 +73,17 @@ _preflight() {
         -f|--format) COMPREPLY=($(compgen -W "text json" -- "$cur")) ;;
         *) COMPREPLY=($(compgen -f -X '!*.json' -- "$cur")) ;;
         esac ;;
+    summary)
+        case $prev in
+        -f|--format) COMPREPLY=($(compgen -W "text markdown json" -- "$cur")) ;;
+        -o|--output) COMPREPLY=($(compgen -f -- "$cur")) ;;
+        *)
+            if [[ $cur == -* ]]; then
+                COMPREPLY=($(compgen -W "--format -f --output -o --help" -- "$cur"))
+            else
+                COMPREPLY=($(compgen -f -X '!*.json' -- "$cur") $(compgen -d -- "$cur"))
+            fi ;;
+        esac ;;
     completion) ((COMP_CWORD == 2)) && COMPREPLY=($(compgen -W "bash" -- "$cur")) ;;
     help) ((COMP_CWORD == 2)) && COMPREPLY=($(compgen -W "$commands" -- "$cur")) ;;
     esac

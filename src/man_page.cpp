@@ -113,6 +113,7 @@ std::string man_page_preflight() {
         << "preflight list && preflight run \\-\\-only 'backup\\-*'\n"
         << "preflight kinds pg_privileges\n"
         << "preflight diff yesterday.json today.json\n"
+        << "preflight summary \\-f markdown \\-o fleet.md /srv/preflight/reports/\n"
         << ".fi\n"
         << ".SH SEE ALSO\n.BR preflight\\-rules (5)\n";
     return out.str();
