@@ -78,7 +78,8 @@ std::string man_page_preflight() {
         << "preflight loads a rule pack (YAML files, see\n.BR preflight\\-rules (5)),\n"
            "runs its checks against this host and judges the gate: it opens only when every gating\n"
            "check passed. A check that cannot be verified is an error, never a pass. Reports (text,\n"
-           "JSON, Markdown, JUnit XML, Prometheus metrics) are redacted: no declared secret value appears in any output.\n"
+           "JSON, Markdown, JUnit XML, Prometheus metrics) are redacted: no declared secret value\n"
+           "appears in any output.\n"
         << ".SH COMMANDS\n";
     for (const auto& c : all_commands())
         out << ".TP\n.B " << c.name << (c.usage_args.empty() ? "" : " \\fI" + roff(c.usage_args) + "\\fR") << "\n"

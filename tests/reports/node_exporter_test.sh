@@ -74,7 +74,7 @@ start_exporter() {
             >"$work/exporter.log" 2>&1 &
         exporter_pid=$!
         local waited
-        for waited in $(seq 1 100); do
+        for waited in $(seq 1 300); do  # up to ~15 s on a loaded machine
             kill -0 "$exporter_pid" 2>/dev/null || break
             curl -fsS -o /dev/null "http://127.0.0.1:$port/metrics" 2>/dev/null && return 0
             sleep 0.05
