@@ -62,9 +62,9 @@ const std::vector<CommandDoc>& all_commands() {
          "every *.json file directly in it (sorted by name; names starting with '.' left out). A PASS\n"
          "whose report contradicts it (incomplete run, exit_code not 0, a critical check failed or in\n"
          "error) counts as unknown. Nothing is summarized unless every report can be used.\n"
-         "  -f, --format FORMAT   stdout format: text (default), markdown, json\n"
-         "  -o, --output PATH     also write the summary to PATH, atomically; format from extension:\n"
-         "                        .txt .md .json (repeatable)\n", false,
+         "  -f, --format FORMAT   stdout format: text (default), markdown, json.\n"
+         "  -o, --output PATH     also write the summary to PATH (repeatable), atomically; format\n"
+         "                        from its extension: .txt .md .json.\n", false,
          "exit status: 0 every report ready · 1 a report not ready, none unknown · 2 a report unknown\n"
          "             (verdict ERROR, or a PASS it contradicts) · 64 bad command line · 65 a file is not a\n"
          "             preflight JSON report (not JSON, another shape, another schema version) · 66 a report\n"

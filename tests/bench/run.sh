@@ -6,6 +6,7 @@
 #                  with f4-preflight (A,B,A,B...); the speed-up is the median of per-pair ratios
 #   pg-10k         one pg_privileges check over a schema of 10,000 tables (expect_count 10000)
 #   local-1000     a generated pack of 1,000 host-local checks (file, env_var, config_drift)
+#   summary-1000   preflight summary over a directory of 1,000 JSON reports (summary_reports.sh)
 # Peak RSS is GNU time's %M: the largest resident set of any one process of the run's tree.
 #
 # Usage: tests/bench/run.sh [--quick] [--out FILE.json] [--binary PATH]
@@ -21,7 +22,7 @@ HERE=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
 ROOT=$(cd -- "$HERE/../.." && pwd -P)
 SANDBOX=$ROOT/tests/sandbox/sandbox.sh
 readonly HERE ROOT SANDBOX
-readonly WIDE_SCHEMA=bench_wide WIDE_TABLES=10000 LOCAL_CHECKS=1000
+readonly WIDE_SCHEMA=bench_wide WIDE_TABLES=10000 LOCAL_CHECKS=1000 SUMMARY_REPORTS=1000
 
 say() { printf 'bench: %s\n' "$*" >&2; }
 die() {
@@ -254,6 +255,21 @@ for ((i = 0; i < runs; i++)); do
     us+=("$LAST_US") kb+=("$LAST_KB")
 done
 record local-1000 "$LOCAL_CHECKS generated checks: 334 file, 333 env_var, 333 config_drift" 200 30 "${us[*]}" "${kb[*]}"
+
+# --- 4. summary over 1,000 reports --------------------------------------------------------------
+# Copies of three real reports of a 15-check host-local pack, with varied host names (every 10th
+# failing, every 100th erroring: exit 2). The reports are generated once, outside the timings.
+say "generating $SUMMARY_REPORTS reports for summary"
+bash "$HERE/summary_reports.sh" "$binary" "$WORK/fleet" "$SUMMARY_REPORTS" || die "could not generate the reports"
+SUMMARY=("$binary" summary "$WORK/fleet")
+say "summary-1000: warm-up, then $runs runs"
+timed 2 "summary-1000 (warm-up)" "${SUMMARY[@]}"
+us=() kb=()
+for ((i = 0; i < runs; i++)); do
+    timed 2 "summary-1000" "${SUMMARY[@]}"
+    us+=("$LAST_US") kb+=("$LAST_KB")
+done
+record summary-1000 "preflight summary DIR of $SUMMARY_REPORTS JSON reports (15 checks each, 3 verdicts)" 1000 64 "${us[*]}" "${kb[*]}"
 
 # --- report --------------------------------------------------------------------------------------
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)

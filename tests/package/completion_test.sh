@@ -45,7 +45,7 @@ expect() {
 }
 bash -c 'source "$1" && complete -p preflight' _ "$script" | grep -qx 'complete -o filenames -F _preflight preflight' ||
     { echo "FAIL: the script does not register _preflight for preflight"; failed=1; }
-expect "preflight " "--help --version completion diff kinds list run schema validate"
+expect "preflight " "--help --version completion diff kinds list run schema summary validate"
 expect "preflight va" "validate"
 expect "preflight run rules/site.yaml --f" "--format"
 expect "preflight run rules/site.yaml --format " "json junit markdown prometheus text"
@@ -57,6 +57,9 @@ expect "preflight run --only " ""   # no RULES and no default directory: nothing
 expect "preflight kinds pg_" "pg_connect pg_privileges"
 expect "preflight run rules/site.yaml --no" "--no-color"
 expect "preflight help sch" "schema"
+expect "preflight summary -f " "json markdown text"
+expect "preflight summary --o" "--output"
+expect "preflight summary rul" "rules"
 kinds=$("$binary" kinds | sed -n 's/^\([a-z_]*\) — .*/\1/p' | sort | tr '\n' ' ' | sed 's/ $//')
 expect "preflight kinds " "--markdown $kinds"
 exit $failed

@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "reports/renderers.hpp"
+#include "reports/summary.hpp"
 #include "tests/reports/fixture.hpp"
 #include "tests/reports/xmllint.hpp"
 
@@ -47,6 +48,33 @@ TEST_CASE("GFM keeps hostile text inside its table cell and remedies in one code
     CHECK(html.find("<del>") == std::string::npos);
     CHECK(html.find("<em>em</em>") == std::string::npos);
     CHECK(html.find("<!-- c") == std::string::npos);
+}
+
+TEST_CASE("GFM keeps hostile host names and check ids inside their cells of the fleet summary") {
+    REQUIRE_MESSAGE(have_cmark_gfm(), "cmark-gfm is not installed (apt-get install cmark-gfm)");
+    Report hostile = testing::fixture_report();
+    hostile.host = "db|01 <b>& *em* ~~s~~\nnext";
+    hostile.checks[1].id = "key|imported_`x`";
+    Report ready = testing::fixture_report();
+    ready.host = "db-02";
+    ready.verdict = "PASS";
+    ready.exit_code = 0;
+    ready.checks = {ready.checks[0]};
+    const FleetSummary summary = summarize_reports({{"a.json", hostile}, {"b.json", ready}});
+    const std::string html = to_html(render_summary(SummaryFormat::markdown, summary));
+
+    CHECK(html.find("<h2>Pack f4-backup</h2>") != std::string::npos);
+    CHECK(html.find("<th>Host</th>\n<th>Verdict</th>\n<th>Failing checks</th>\n<th>Erroring checks</th>\n"
+                    "<th>Started (UTC)</th>") != std::string::npos);
+    CHECK(html.find("<td>db|01 &lt;b&gt;&amp; *em* ~~s~~ next</td>\n"
+                    "<td>FAIL</td>\n"
+                    "<td>key|imported_`x`, directus-grants</td>\n"
+                    "<td>db-connect</td>\n"
+                    "<td>2024-05-01T12:00:00Z</td>\n"
+                    "</tr>") != std::string::npos);
+    CHECK(html.find("<td>db-02</td>\n<td>PASS</td>\n<td></td>\n<td></td>\n") != std::string::npos);
+    CHECK(html.find("<del>") == std::string::npos);
+    CHECK(html.find("<em>") == std::string::npos);
 }
 
 }  // namespace
