@@ -184,3 +184,21 @@ TEST_CASE("pg_query judge: the read-only refusal fails, other refusals are error
     CHECK(outcome.message ==
           "connection 'db': query failed: relation \"t\" does not exist (SQLSTATE 42P01)");
 }
+
+TEST_CASE("pg_query: expect_rows written as a reference must resolve to a whole number") {
+    auto context = pg_context(nullptr, "host=/nowhere", "");
+    context->vars["rows"] = "three";
+    Diagnostics diagnostics;
+    auto check = build_check(pg_query_kind(), context->rule_pack,
+                             {{"connection", text("db")}, {"sql", text("SELECT 1")},
+                              {"expect_rows", templ("${var.rows}")}},
+                             diagnostics);
+    REQUIRE(check);
+    auto outcome = check->run(*context);
+    CHECK(outcome.status == Status::error);
+    CHECK(outcome.message == "expect_rows '${var.rows}' is 'three', not a whole number of rows");
+    context->vars["rows"] = "3";
+    outcome = check->run(*context);
+    CHECK(outcome.status == Status::error);
+    CHECK(outcome.message == "connection 'db': PostgreSQL access is not available in this run");
+}
