@@ -48,31 +48,53 @@ public:
     std::optional<std::string> lookup(const Reference&) const override { return std::nullopt; }
 };
 
+}  // namespace
+
+bool FingerprintField::load(const FieldValues& fields, const std::string& kind, Diagnostics& diagnostics) {
+    auto given = fields.text("fingerprint");
+    if (!given) {
+        diagnostics.error(fields.check_location, kind + " needs 'fingerprint'");
+        return false;
+    }
+    text = *given;
+    if (text.has_references()) return true;
+    std::string problem;
+    literal = normalise_fingerprint(text.resolve(NoReferences{}), problem);
+    if (!literal) diagnostics.error(fields.where("fingerprint"), "fingerprint " + problem);
+    return literal.has_value();
+}
+
+std::optional<std::string> FingerprintField::resolve(const RunContext& context, std::string& problem) const {
+    if (literal) return literal;
+    std::string raw = context.resolve(text);
+    auto normal = normalise_fingerprint(raw, problem);
+    if (!normal) {
+        problem = "fingerprint from " + text.source() + " " + problem;
+        return std::nullopt;
+    }
+    // The secret env value is registered as written; its normalised spelling must be too.
+    if (*normal != raw)
+        for (const auto& reference : text.references())
+            if (reference.space == Reference::Space::env && context.is_secret_name(reference.name))
+                context.add_secret(*normal, "env " + reference.name);
+    return normal;
+}
+
+namespace {
+
 class GpgKeyCheck : public Check {
 public:
-    Template fingerprint;
-    std::optional<std::string> literal_fingerprint;  // validated at load when it has no references
+    FingerprintField fingerprint;
     std::optional<Template> homedir;
     GpgKeyRequirements want;
 
     Outcome run(const RunContext& context) const override {
         host::GpgKeyring* keyring = context.host().gnupg;
         if (!keyring) return Outcome::error("GnuPG keyring access is not available in this run");
-        std::string fpr;
-        if (literal_fingerprint) {
-            fpr = *literal_fingerprint;
-        } else {
-            std::string raw = context.resolve(fingerprint);
-            std::string problem;
-            auto normal = normalise_fingerprint(raw, problem);
-            if (!normal) return Outcome::error("fingerprint from " + fingerprint.source() + " " + problem);
-            fpr = *normal;
-            // The secret env value is registered as written; its normalised spelling must be too.
-            if (fpr != raw)
-                for (const auto& reference : fingerprint.references())
-                    if (reference.space == Reference::Space::env && context.is_secret_name(reference.name))
-                        context.add_secret(fpr, "env " + reference.name);
-        }
+        std::string problem;
+        auto resolved = fingerprint.resolve(context, problem);
+        if (!resolved) return Outcome::error(problem);
+        const std::string& fpr = *resolved;
         std::string home = homedir ? context.resolve(*homedir) : "";
 
         host::GpgKeyFacts facts;
@@ -107,21 +129,7 @@ std::optional<Enum> choice_of(const FieldValues& fields, const std::string& name
 std::unique_ptr<Check> make_gpg_key(const KindInput& input) {
     const FieldValues& fields = input.fields;
     auto check = std::make_unique<GpgKeyCheck>();
-    bool ok = true;
-    if (auto fingerprint = fields.text("fingerprint")) {
-        check->fingerprint = *fingerprint;
-        if (!fingerprint->has_references()) {
-            std::string problem;
-            check->literal_fingerprint = normalise_fingerprint(fingerprint->resolve(NoReferences{}), problem);
-            if (!check->literal_fingerprint) {
-                input.diagnostics.error(fields.where("fingerprint"), "fingerprint " + problem);
-                ok = false;
-            }
-        }
-    } else {
-        input.diagnostics.error(fields.check_location, "gpg_key needs 'fingerprint'");
-        ok = false;
-    }
+    bool ok = check->fingerprint.load(fields, "gpg_key", input.diagnostics);
     check->homedir = fields.text("homedir");
     auto usage = choice_of<GpgUsage>(fields, "usable_for",
                                      {{"any", GpgUsage::any}, {"encrypt", GpgUsage::encrypt}, {"sign", GpgUsage::sign}},

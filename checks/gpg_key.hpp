@@ -29,6 +29,22 @@ struct GpgKeyRequirements {
 /// never quoted in it, since it may be secret.
 std::optional<std::string> normalise_fingerprint(std::string_view text, std::string& problem);
 
+/// A `fingerprint` field as gpg-based kinds declare it: checked at load when it is literal,
+/// else at run time after interpolation.
+struct FingerprintField {
+    Template text;
+    std::optional<std::string> literal;  ///< normalised, when the field has no references
+
+    /// Reads the field; reports a missing or misspelt literal fingerprint to `diagnostics`
+    /// ("KIND needs 'fingerprint'", "fingerprint is a 16-hex-digit key id; ...") and returns false.
+    bool load(const FieldValues& fields, const std::string& kind, Diagnostics& diagnostics);
+
+    /// The normalised fingerprint. When it comes from a secret env value in another spelling,
+    /// that spelling is registered as secret too. Nullopt with `problem` set to a complete
+    /// message ("fingerprint from ${env.X} is empty; ...") when it is not a full fingerprint.
+    std::optional<std::string> resolve(const RunContext& context, std::string& problem) const;
+};
+
 /// The verdict on `facts` for `want` at time `now`. `probe` is the encrypt probe's result, null
 /// when it was not run. Pure: expiry is computed from `now`, not from gpg's own flags alone.
 /// Returns error (never pass) when a fact the requirements need is missing.

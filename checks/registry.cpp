@@ -2,6 +2,7 @@
 
 #include "checks/command.hpp"
 #include "checks/config_drift.hpp"
+#include "checks/encrypted_file.hpp"
 #include "checks/env_var.hpp"
 #include "checks/executable.hpp"
 #include "checks/file.hpp"
@@ -22,6 +23,7 @@ const std::vector<KindSpec>& all_kinds() {
         executable_kind(),
         command_kind(),
         gpg_key_kind(),
+        encrypted_file_kind(),
         pg_connect_kind(),
         pg_privileges_kind(),
     };

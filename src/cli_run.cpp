@@ -195,7 +195,7 @@ int run_command(const std::vector<std::string>& args, std::ostream& out, std::os
     // path as leaving with an abandoned check.
     auto gpgme_busy = std::make_shared<std::atomic<bool>>(false);
     for (size_t i = 0; i < pack.checks.size(); ++i)
-        if (pack.checks[i].kind == "gpg_key" && (*deselected)[i].empty()) {
+        if ((pack.checks[i].kind == "gpg_key" || pack.checks[i].kind == "encrypted_file") && (*deselected)[i].empty()) {
             gpgme_busy->store(true);
             std::thread([gpgme_busy] {
                 host::warm_up_gpgme();

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "src/host/gpg_recipients.hpp"
+
 namespace preflight::host {
 
 /// GnuPG could not be asked (missing homedir, engine failure, unusable agent socket path ...).
@@ -91,6 +93,15 @@ public:
     /// reason; throws GpgTimeout at `deadline` and GpgError when gpg could not be run.
     virtual GpgProbeFacts encrypt_probe(const std::string& homedir, const std::string& fingerprint,
                                         std::chrono::steady_clock::time_point deadline) const = 0;
+
+    /// Who the OpenPGP message in the file `path` is encrypted to, without decrypting it: gpg
+    /// tries to decrypt it in an empty temporary homedir (no key, no gpg-agent, passphrases
+    /// refused), any output is discarded. Only regular files are read (symlinks followed),
+    /// never blocking on a FIFO or device: anything else is `unreadable`. Throws GpgTimeout at
+    /// `deadline` (a huge file is streamed, never held in memory) and GpgError when gpg could
+    /// not be run. This default implementation throws GpgError (not available).
+    virtual GpgMessageFacts read_message(const std::string& path,
+                                         std::chrono::steady_clock::time_point deadline) const;
 };
 
 /// Initialises GPGME for this process (version check, locale). Idempotent and cheap after the
@@ -133,6 +144,9 @@ public:
                        bool check_secret) const override;
     GpgProbeFacts encrypt_probe(const std::string& homedir, const std::string& fingerprint,
                                 std::chrono::steady_clock::time_point deadline) const override;
+    /// See GpgKeyring::read_message; implemented in src/host/gpg_recipients.cpp.
+    GpgMessageFacts read_message(const std::string& path,
+                                 std::chrono::steady_clock::time_point deadline) const override;
 
 private:
     struct Cache;

@@ -209,19 +209,33 @@ void remove_private_gpg_homes() noexcept {
     live_private_homes().paths.clear();
 }
 
-PrivateGpgHome::PrivateGpgHome(const std::string& homedir) {
+void PrivateGpgHome::make_directory(const std::string& what) {
     const char* tmp = std::getenv("TMPDIR");
     std::string pattern = std::string(tmp && *tmp ? tmp : "/tmp") + "/preflight-gpg-XXXXXX";
     std::vector<char> name(pattern.begin(), pattern.end());
     name.push_back('\0');
     if (!::mkdtemp(name.data()))
-        throw GpgError("cannot make a private copy of GnuPG homedir " + homedir + " at " + pattern + ": " +
-                       std::strerror(errno));
+        throw GpgError("cannot make " + what + " at " + pattern + ": " + std::strerror(errno));
     path_ = name.data();
-    {
-        std::lock_guard lock(live_private_homes().mutex);
-        live_private_homes().paths.insert(path_);
+    std::lock_guard lock(live_private_homes().mutex);
+    live_private_homes().paths.insert(path_);
+}
+
+PrivateGpgHome::PrivateGpgHome(Empty, const std::string& gpg_conf) {
+    make_directory("an empty temporary GnuPG homedir");
+    std::string file = path_ + "/gpg.conf";
+    std::FILE* out = std::fopen(file.c_str(), "wx");
+    bool written = out && std::fwrite(gpg_conf.data(), 1, gpg_conf.size(), out) == gpg_conf.size();
+    if (out && std::fclose(out) != 0) written = false;
+    if (!written) {
+        std::string reason = std::strerror(errno);
+        forget_and_remove();
+        throw GpgError("cannot write " + file + ": " + reason);
     }
+}
+
+PrivateGpgHome::PrivateGpgHome(const std::string& homedir) {
+    make_directory("a private copy of GnuPG homedir " + homedir);
     namespace fs = std::filesystem;
     // The files gpg reads to list public keys and encrypt to them: the keybox (GnuPG 2.1+), the
     // legacy keyring, the trust database, and the operator's options, so that gpg behaves here as

@@ -19,8 +19,15 @@ std::string usable_gpg_homedir(const std::string& requested);
 /// rewrites random_seed), so that the operator's homedir is only read.
 class PrivateGpgHome {
 public:
+    /// Selects the constructor that copies nothing.
+    struct Empty {};
+
     /// Throws GpgError when the directory cannot be made or a file cannot be copied.
     explicit PrivateGpgHome(const std::string& homedir);
+    /// A private homedir holding no key at all and a gpg.conf with `gpg_conf` as its content:
+    /// for reading a message that nothing there can decrypt. Throws GpgError when the
+    /// directory or the file cannot be made.
+    PrivateGpgHome(Empty, const std::string& gpg_conf);
     ~PrivateGpgHome();
     PrivateGpgHome(const PrivateGpgHome&) = delete;
     PrivateGpgHome& operator=(const PrivateGpgHome&) = delete;
@@ -28,6 +35,7 @@ public:
     const std::string& path() const { return path_; }
 
 private:
+    void make_directory(const std::string& what);
     void forget_and_remove() noexcept;
     std::string path_;
 };

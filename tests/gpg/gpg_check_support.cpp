@@ -41,7 +41,7 @@ std::unique_ptr<Check> GpgCheckFields::make() {
     Diagnostics diagnostics;
     RulePack pack;
     KindInput input{values_, pack, diagnostics};
-    auto check = gpg_key_kind().make(input);
+    auto check = kind_().make(input);
     errors = diagnostics.lines();
     return check;
 }

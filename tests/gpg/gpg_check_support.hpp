@@ -10,9 +10,12 @@
 
 namespace preflight::testing {
 
-/// The fields of one `gpg_key` check, each written at line N of pack.yaml (N = order added).
+/// The fields of one `gpg_key` check (or of the kind `kind` returns), each written at line N
+/// of pack.yaml (N = order added).
 class GpgCheckFields {
 public:
+    explicit GpgCheckFields(KindSpec (*kind)() = gpg_key_kind) : kind_(kind) {}
+
     GpgCheckFields& text(const std::string& name, const std::string& value);
     GpgCheckFields& choice(const std::string& name, const std::string& value);
     GpgCheckFields& integer(const std::string& name, long long value);
@@ -25,6 +28,7 @@ public:
 
 private:
     SourceLocation next_location();
+    KindSpec (*kind_)();
     FieldValues values_;
     int line_ = 10;
 };
