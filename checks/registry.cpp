@@ -10,6 +10,7 @@
 #include "checks/manifest.hpp"
 #include "checks/pg_connect.hpp"
 #include "checks/pg_privileges.hpp"
+#include "checks/pg_query.hpp"
 
 namespace preflight {
 
@@ -26,6 +27,7 @@ const std::vector<KindSpec>& all_kinds() {
         encrypted_file_kind(),
         pg_connect_kind(),
         pg_privileges_kind(),
+        pg_query_kind(),
     };
     return kinds;
 }

@@ -32,10 +32,14 @@ ordered report_json(const Report& report) {
     }
     ordered checks = ordered::array();
     for (const auto& check : report.checks) checks.push_back(check_json(check));
+    ordered connections = ordered::array();
+    for (const auto& connection : report.connections)
+        connections.push_back(ordered{{"name", connection.name}, {"target", connection.target}});
     return ordered{
         {"schema", kReportSchema},
         {"tool", ordered{{"name", report.tool}, {"version", report.tool_version}}},
         {"pack", ordered{{"name", report.pack_name}, {"title", report.pack_title}, {"sources", sources}}},
+        {"inputs", ordered{{"env_files", report.env_files}, {"connections", connections}}},
         {"host", report.host},
         {"user", report.user},
         {"command_line", report.command_line},
@@ -179,6 +183,27 @@ Report report_from_json(const nlohmann::json& document, std::string& error) {
                 source_reader.text("path", source.path);
                 source_reader.text("sha256", source.sha256);
                 report.sources.push_back(std::move(source));
+            }
+        }
+    }
+    // Optional: reports written before it was added have no "inputs".
+    if (const auto* inputs = top.member("inputs", false)) {
+        Reader reader(*inputs, "inputs", error);
+        if (const auto* files = reader.member("env_files", false)) {
+            if (!files->is_array()) reader.fail("inputs.env_files: expected an array");
+            for (size_t i = 0; error.empty() && files->is_array() && i < files->size(); ++i) {
+                if ((*files)[i].is_string()) report.env_files.push_back((*files)[i].get<std::string>());
+                else reader.fail("inputs.env_files[" + std::to_string(i) + "]: expected a string");
+            }
+        }
+        if (const auto* connections = reader.member("connections", false)) {
+            if (!connections->is_array()) reader.fail("inputs.connections: expected an array");
+            for (size_t i = 0; error.empty() && connections->is_array() && i < connections->size(); ++i) {
+                Reader item((*connections)[i], "inputs.connections[" + std::to_string(i) + "]", error);
+                ConnectionTarget connection;
+                item.text("name", connection.name);
+                item.text("target", connection.target);
+                report.connections.push_back(std::move(connection));
             }
         }
     }

@@ -1,5 +1,5 @@
 // The knowledge-base record: a Markdown page that states what was verified, what failed with
-// copy-pasteable remedies, how secrets were handled, and the verdict.
+// copy-pasteable remedies, the verdict, and an attestation of what the run read, redacted and wrote.
 #include <algorithm>
 #include <sstream>
 
@@ -140,8 +140,76 @@ void failure(std::ostringstream& out, const CheckResult& check) {
     else out << "**Remedy:**\n\n" << fenced(check.remedy);
 }
 
-void attestation(std::ostringstream& out, const Report& report) {
-    out << "\n## Secret handling\n\n- **Treated as secret (by name only):** ";
+// What a check of each kind reads, for the attestation. Kinds not listed here (a kind added
+// later) are still listed by name: their messages say what they looked at.
+struct KindReading {
+    std::string_view kind;
+    std::string_view reads;
+};
+
+constexpr KindReading kKindReadings[] = {
+    {"env_var", "env values (from the env files above, else the process environment)"},
+    {"file", "file and directory metadata, and contents where a pattern is given"},
+    {"config_drift", "config files (JSON or YAML)"},
+    {"executable", "programs found in the secure PATH, run once with their version arguments"},
+    {"command", "programs the pack names, run without a shell"},
+    {"gpg_key", "GnuPG keyrings, through GPGME"},
+    {"pg_connect", "PostgreSQL, in read-only transactions"},
+    {"pg_privileges", "PostgreSQL catalogs, in read-only transactions"},
+    {"pg_query", "PostgreSQL, one statement per check in a READ ONLY transaction, rolled back"},
+};
+
+bool ran(const CheckResult& check) { return check.status != Status::skip; }
+
+// The ids of the checks of `kind` that ran, as code spans joined by ", ".
+std::string ids_that_ran(const Report& report, std::string_view kind) {
+    std::string ids;
+    for (const auto& check : report.checks)
+        if (check.kind == kind && ran(check)) ids += (ids.empty() ? "" : ", ") + code(check.id);
+    return ids;
+}
+
+bool any_ran(const Report& report, std::initializer_list<std::string_view> kinds) {
+    for (const auto& check : report.checks)
+        for (auto kind : kinds)
+            if (check.kind == kind && ran(check)) return true;
+    return false;
+}
+
+void what_was_read(std::ostringstream& out, const Report& report) {
+    out << "\n### What it read\n\n"
+        << "- **Rule sources:** " << report.sources.size()
+        << " file(s), listed under Run with their sha256\n- **Env files:** ";
+    for (size_t i = 0; i < report.env_files.size(); ++i)
+        out << (i ? ", " : "") << code(report.env_files[i]);
+    if (report.env_files.empty()) out << "none";
+    out << "\n- **Database connections** (opened only by a pg\\_\\* check that ran):";
+    if (report.connections.empty()) out << " none declared";
+    out << '\n';
+    for (const auto& connection : report.connections)
+        out << "  - " << code(connection.name) << ": " << code(connection.target) << '\n';
+    std::vector<std::string_view> listed;
+    for (const auto& reading : kKindReadings) {
+        listed.push_back(reading.kind);
+        const std::string ids = ids_that_ran(report, reading.kind);
+        if (!ids.empty())
+            out << "- **" << inline_text(reading.reads) << "** (" << inline_text(reading.kind)
+                << "): " << ids << '\n';
+    }
+    std::vector<std::string_view> others;
+    for (const auto& check : report.checks)
+        if (ran(check) && std::find(listed.begin(), listed.end(), check.kind) == listed.end() &&
+            std::find(others.begin(), others.end(), check.kind) == others.end())
+            others.push_back(check.kind);
+    for (auto kind : others)
+        out << "- **what its message names** (" << inline_text(kind) << "): "
+            << ids_that_ran(report, kind) << '\n';
+    if (!std::any_of(report.checks.begin(), report.checks.end(), ran))
+        out << "- No check ran, so nothing else was read.\n";
+}
+
+void what_was_redacted(std::ostringstream& out, const Report& report) {
+    out << "\n### What it redacted\n\n- **Treated as secret (by name only):** ";
     for (size_t i = 0; i < report.secret_names.size(); ++i) {
         out << (i ? ", " : "") << code(report.secret_names[i]);
     }
@@ -151,6 +219,35 @@ void attestation(std::ostringstream& out, const Report& report) {
         << "- **Secret values in this report:** none. Before it was written, this report was "
            "scanned for the raw, JSON-escaped, XML-escaped, URL-encoded and base64 forms of "
            "every secret.\n";
+}
+
+void what_was_written(std::ostringstream& out, const Report& report) {
+    out << "\n### What it wrote\n\n"
+        << "- **On this host:** only the report files its command line names (`-o`), each "
+           "written whole (temporary file, then rename) with mode 0600";
+    if (any_ran(report, {"gpg_key"}))
+        out << "; and, for a GnuPG encrypt probe, a private temporary copy of the public keyring "
+               "(mode 0700, under $TMPDIR), removed with everything gpg left in it";
+    out << ".\n- **In the database:** ";
+    if (any_ran(report, {"pg_connect", "pg_privileges", "pg_query"}))
+        out << "nothing. Every statement ran in a READ ONLY transaction on a session whose "
+               "default is read-only, and was rolled back; PostgreSQL refuses any write there "
+               "(a pg\\_query statement that tries one fails its check).\n";
+    else
+        out << "nothing; no database was opened.\n";
+    const std::string commands = ids_that_ran(report, "command");
+    if (!commands.empty())
+        out << "- **Programs the pack runs** (" << commands
+            << "): preflight starts them without a shell and with a reduced environment, but "
+               "cannot vouch for what they write; that is the pack's responsibility.\n";
+}
+
+void attestation(std::ostringstream& out, const Report& report) {
+    out << "\n## Attestation\n\nWhat this run read, what it redacted and what it wrote, as "
+           "preflight recorded it.\n";
+    what_was_read(out, report);
+    what_was_redacted(out, report);
+    what_was_written(out, report);
 }
 
 }  // namespace
@@ -195,9 +292,9 @@ std::string render_markdown(const RedactedReport& redacted) {
         heading = true;
         failure(out, check);
     }
-    attestation(out, report);
     out << "\n## Verdict\n\n**" << inline_text(report.verdict) << "** \xE2\x80\x94 "
         << wording::verdict_meaning(report) << ".\n";
+    attestation(out, report);
     return out.str();
 }
 

@@ -246,6 +246,16 @@ int run_command(const std::vector<std::string>& args, std::ostream& out, std::os
     report.pack_name = pack.name;
     report.pack_title = pack.title;
     report.sources = pack.sources;
+    report.env_files = environment->env_files();
+    for (const auto& [name, connection] : pack.connections) {
+        std::string target;
+        try {
+            target = connection.postgres.resolve(*environment);
+        } catch (const UnresolvedReference&) {  // as written: its literal passwords are registered
+            target = connection.postgres.source();
+        }
+        report.connections.push_back({name, target});
+    }
     report.host = host_name();
     report.user = user_name();
     report.command_line = "preflight run";

@@ -62,6 +62,13 @@ struct RuleSource {
     std::string sha256;
 };
 
+/// A database connection of the pack as the run resolved it, for the attestation. Its target
+/// is the conninfo text; the passwords in it are registered secrets, masked by the redactor.
+struct ConnectionTarget {
+    std::string name;
+    std::string target;
+};
+
 struct Summary {
     int pass = 0, fail = 0, error = 0, skip = 0;
 };
@@ -74,6 +81,10 @@ struct Report {
     std::string pack_name;
     std::string pack_title;
     std::vector<RuleSource> sources;
+    /// Env files the run read (the pack's env_files:, then --env-file), as resolved.
+    std::vector<std::string> env_files;
+    /// The pack's connections; a pg_* check that ran opened the one it names.
+    std::vector<ConnectionTarget> connections;
     std::string host;
     std::string user;
     std::string command_line;

@@ -123,6 +123,11 @@ RedactedReport Redactor::redact(Report report) const {
     s(report.pack_name);
     s(report.pack_title);
     for (auto& source : report.sources) s(source.path);
+    for (auto& file : report.env_files) s(file);
+    for (auto& connection : report.connections) {
+        s(connection.name);
+        s(connection.target);
+    }
     s(report.host);
     s(report.user);
     s(report.command_line);

@@ -115,6 +115,7 @@ std::shared_ptr<RunEnvironment> RunEnvironment::build(const RulePack& pack, cons
         }
     }
     paths.insert(paths.end(), inputs.extra_env_files.begin(), inputs.extra_env_files.end());
+    env->env_files_ = paths;
     EnvLookup outer = [&inputs](const std::string& name) -> std::optional<std::string> {
         auto it = inputs.process_env.find(name);
         if (it == inputs.process_env.end()) return std::nullopt;

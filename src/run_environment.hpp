@@ -47,6 +47,8 @@ public:
     /// "FILE: not trusted: REASON; ..." line each. A run with any refuses to start.
     const std::vector<std::string>& untrusted_env_files() const { return untrusted_env_files_; }
     bool is_secret_name(const std::string& name) const;
+    /// The env files this run read or tried to read, as resolved, in reading order.
+    const std::vector<std::string>& env_files() const { return env_files_; }
     /// Problems met while reading env files ("FILE:LINE:COL: ..."), never holding a value.
     const std::vector<std::string>& env_problems() const { return env_problems_; }
 
@@ -61,6 +63,7 @@ private:
     std::map<std::string, std::string> env_;  // merged
     std::map<std::string, std::string> child_base_;
     std::vector<std::string> untrusted_env_files_;
+    std::vector<std::string> env_files_;
     std::map<std::string, std::string> ambiguous_;  // name -> reason
     std::string env_failure_;
     std::vector<std::string> env_problems_;

@@ -10,6 +10,7 @@
 
 #include "src/host/files.hpp"
 #include "src/host/pg_conninfo.hpp"
+#include "src/host/pg_statement.hpp"
 
 namespace preflight::host {
 
@@ -48,7 +49,7 @@ public:
     explicit ParamsPolicy(Params params) : connectionpolicy(std::string{}), params_(std::move(params)) {}
 
     handle do_startconnect(handle orig) override {
-        if (orig) return orig;
+        if (orig) return raw_ = orig;
         std::vector<const char*> keys, values;
         for (const auto& [k, v] : params_) {
             keys.push_back(k.c_str());
@@ -67,11 +68,21 @@ public:
             PQfinish(conn);
             throw failure;
         }
-        return conn;
+        return raw_ = conn;
     }
+
+    handle do_disconnect(handle orig) noexcept override {
+        raw_ = nullptr;
+        return connectionpolicy::do_disconnect(orig);
+    }
+
+    /// The libpq connection libpqxx runs on (null when closed), for what libpqxx 6.4 cannot
+    /// do: describing a statement before running it and single-row mode.
+    PGconn* raw() const { return raw_; }
 
 private:
     Params params_;
+    PGconn* raw_ = nullptr;
 };
 
 class ParamsConnection : public pqxx::connection_base {
@@ -80,6 +91,7 @@ public:
         init();
     }
     ~ParamsConnection() noexcept { close(); }
+    PGconn* raw() const { return policy_.raw(); }
 
 private:
     ParamsPolicy policy_;
@@ -130,6 +142,13 @@ struct LibpqConnector::Session {
     void open(const PgQueryScope& scope, const std::string& name);
     std::vector<PgRow> run(const PgQueryScope& scope, const std::string& name,
                            const std::string& sql, const std::vector<std::string>& params);
+    PgBoundedResult run_bounded(const PgQueryScope& scope, const std::string& name,
+                                const std::string& sql, const std::vector<std::string>& params,
+                                const PgResultBounds& bounds);
+    PgBoundedResult run_bounded_once(const PgQueryScope& scope, const std::string& name,
+                                     const std::string& sql, const std::vector<std::string>& params,
+                                     const PgResultBounds& bounds);
+    void release_advisory_locks() noexcept;
 };
 
 void LibpqConnector::Session::open(const PgQueryScope& scope, const std::string& name) {
@@ -253,6 +272,89 @@ std::vector<PgRow> LibpqConnector::Session::run(const PgQueryScope& scope, const
     }
 }
 
+PgBoundedResult LibpqConnector::Session::run_bounded(const PgQueryScope& scope,
+                                                     const std::string& name,
+                                                     const std::string& sql,
+                                                     const std::vector<std::string>& params,
+                                                     const PgResultBounds& bounds) {
+    try {
+        PgBoundedResult result = run_bounded_once(scope, name, sql, params, bounds);
+        release_advisory_locks();
+        return result;
+    } catch (...) {
+        release_advisory_locks();
+        throw;
+    }
+}
+
+// A session-level advisory lock (pg_advisory_lock) is no write and outlives the rollback: the
+// pack's statement may have taken one, and the shared session must not hold it for the rest
+// of the run.
+void LibpqConnector::Session::release_advisory_locks() noexcept {
+    if (!connection || !failure.empty()) return;
+    try {
+        pqxx::read_transaction transaction(*connection);
+        transaction.exec("SELECT pg_catalog.pg_advisory_unlock_all()");
+    } catch (...) {  // a lost session is reported by the next query that needs it
+    }
+}
+
+PgBoundedResult LibpqConnector::Session::run_bounded_once(const PgQueryScope& scope,
+                                                          const std::string& name,
+                                                          const std::string& sql,
+                                                          const std::vector<std::string>& params,
+                                                          const PgResultBounds& bounds) {
+    const long long statement_ms = remaining_ms(scope);
+    if (statement_ms <= 0)
+        throw PgError("connection '" + name + "': the check's timeout was reached before the query");
+    const long long lock_ms = lock_budget_ms(statement_ms);
+    try {
+        // BEGIN READ ONLY on a session whose default is read-only too; never committed: the
+        // transaction object rolls back when it goes out of scope, whatever happens below.
+        pqxx::read_transaction transaction(*connection);
+        transaction.exec("SET LOCAL statement_timeout = " + std::to_string(statement_ms) +
+                         "; SET LOCAL lock_timeout = " + std::to_string(lock_ms) +
+                         "; SET LOCAL idle_in_transaction_session_timeout = " +
+                         std::to_string(statement_ms));
+        PGconn* raw = connection->raw();
+        if (!raw) throw pqxx::broken_connection();
+        try {
+            return run_bounded_statement(raw, sql, params, bounds);
+        } catch (const PgStatementFailure& refused) {
+            if (PQstatus(raw) != CONNECTION_OK) {
+                failure = lost_session_message(name);
+                throw PgError(failure);
+            }
+            std::string message =
+                explain_query_failure(name, refused.sqlstate, refused.message, statement_ms, lock_ms);
+            // The server ends the session after these: later checks must not reuse it.
+            if (refused.sqlstate.rfind("57P", 0) == 0 || refused.sqlstate.rfind("08", 0) == 0)
+                failure = message;
+            throw PgError(message, refused.sqlstate);
+        }
+    } catch (const pqxx::sql_error& e) {
+        std::string message =
+            explain_query_failure(name, e.sqlstate(), e.what(), statement_ms, lock_ms);
+        const std::string& state = e.sqlstate();
+        if (state.rfind("57P", 0) == 0 || state.rfind("08", 0) == 0) failure = message;
+        throw PgError(message, state);
+    } catch (const pqxx::broken_connection&) {
+        failure = lost_session_message(name);
+        throw PgError(failure);
+    } catch (const pqxx::in_doubt_error&) {
+        failure = lost_session_message(name);
+        throw PgError(failure);
+    } catch (const pqxx::failure& e) {
+        throw PgError(explain_query_failure(name, "", e.what(), statement_ms, lock_ms));
+    }
+}
+
+PgBoundedResult PgConnector::query_bounded(const PgQueryScope&, const std::string& connection,
+                                           const std::string&, const std::vector<std::string>&,
+                                           const PgResultBounds&) {
+    throw PgError("connection '" + connection + "': this run cannot execute pg_query statements");
+}
+
 LibpqConnector::LibpqConnector() = default;
 LibpqConnector::~LibpqConnector() = default;
 
@@ -273,6 +375,19 @@ std::vector<PgRow> LibpqConnector::query(const PgQueryScope& scope, const std::s
     if (!session.attempted) session.open(scope, connection);
     if (!session.failure.empty()) throw PgError(session.failure);
     return session.run(scope, connection, sql, params);
+}
+
+PgBoundedResult LibpqConnector::query_bounded(const PgQueryScope& scope,
+                                              const std::string& connection,
+                                              const std::string& sql,
+                                              const std::vector<std::string>& params,
+                                              const PgResultBounds& bounds) {
+    Session& session = this->session(connection);
+    std::lock_guard lock(session.mutex);
+    for (const auto& [value, name] : session.secrets) scope.add_secret(value, name);
+    if (!session.attempted) session.open(scope, connection);
+    if (!session.failure.empty()) throw PgError(session.failure);
+    return session.run_bounded(scope, connection, sql, params, bounds);
 }
 
 }  // namespace preflight::host

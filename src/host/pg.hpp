@@ -17,11 +17,35 @@ namespace preflight::host {
 /// connection and what to check, and never contains a password or a conninfo fragment.
 class PgError : public std::runtime_error {
 public:
-    using std::runtime_error::runtime_error;
+    explicit PgError(const std::string& message, std::string sqlstate = {})
+        : std::runtime_error(message), sqlstate_(std::move(sqlstate)) {}
+    /// The server's SQLSTATE when the server refused the statement ("25006"); else "".
+    const std::string& sqlstate() const { return sqlstate_; }
+
+private:
+    std::string sqlstate_;
 };
 
 /// One result row: a text cell per column, nullopt for SQL NULL.
 using PgRow = std::vector<std::optional<std::string>>;
+
+/// How much of a statement's answer is kept in memory: every row is counted, only these are held.
+struct PgResultBounds {
+    size_t rows = 5;             ///< rows kept (the first ones)
+    size_t columns = 8;          ///< cells kept per row (the first ones)
+    size_t cell_bytes = 65536;   ///< bytes kept per cell; a longer cell is cut and flagged
+};
+
+/// A statement's answer within PgResultBounds.
+struct PgBoundedResult {
+    /// False when the statement returns no rows (INSERT without RETURNING, SET, COMMIT, ...):
+    /// it was described, never executed, and everything else here is empty.
+    bool returns_rows = true;
+    std::vector<std::string> columns;  ///< every column's name, in order
+    std::vector<PgRow> rows;           ///< the first rows, cut to the bounds
+    long long row_count = 0;           ///< every row the statement returned
+    bool cells_cut = false;            ///< a kept cell was longer than cell_bytes and was cut
+};
 
 /// A pack connection as the asking check resolved it: its conninfo and its `password:` ("" when
 /// the pack gives none).
@@ -53,6 +77,17 @@ public:
     virtual std::vector<PgRow> query(const PgQueryScope& scope, const std::string& connection,
                                      const std::string& sql,
                                      const std::vector<std::string>& params) = 0;
+
+    /// Runs `sql` as query() does, but as a statement the pack wrote: parsed and described
+    /// first (one statement only: the extended protocol refuses several), not executed at all
+    /// when it returns no rows, else executed in the read-only transaction, streamed row by row
+    /// and kept within `bounds`; the transaction is rolled back. Throws PgError as query() does,
+    /// with the server's SQLSTATE when the server refused the statement. The default (for
+    /// connectors that only answer query()) throws PgError.
+    virtual PgBoundedResult query_bounded(const PgQueryScope& scope, const std::string& connection,
+                                          const std::string& sql,
+                                          const std::vector<std::string>& params,
+                                          const PgResultBounds& bounds);
 };
 
 /// The libpq/libpqxx connector. Opens each named connection at most once per run (the first
@@ -69,6 +104,9 @@ public:
     std::vector<PgRow> query(const PgQueryScope& scope, const std::string& connection,
                              const std::string& sql,
                              const std::vector<std::string>& params) override;
+    PgBoundedResult query_bounded(const PgQueryScope& scope, const std::string& connection,
+                                  const std::string& sql, const std::vector<std::string>& params,
+                                  const PgResultBounds& bounds) override;
 
     struct Session;  // one named connection: its lock, its libpqxx connection, its secrets
 

@@ -54,7 +54,7 @@ expect "preflight run rules/site.yaml --only " "etc-exists etc-hosts tmp-exists"
 expect "preflight run rules/site.yaml --skip etc-" "etc-exists etc-hosts"
 expect "preflight run -f json rules/site.yaml --var x=1 --only t" "tmp-exists"
 expect "preflight run --only " ""   # no RULES and no default directory: nothing to offer
-expect "preflight kinds pg_" "pg_connect pg_privileges"
+expect "preflight kinds pg_" "pg_connect pg_privileges pg_query"
 expect "preflight run rules/site.yaml --no" "--no-color"
 expect "preflight help sch" "schema"
 kinds=$("$binary" kinds | sed -n 's/^\([a-z_]*\) — .*/\1/p' | sort | tr '\n' ' ' | sed 's/ $//')

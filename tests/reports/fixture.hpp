@@ -44,6 +44,9 @@ inline Report fixture_report() {
     report.pack_title = "F4 \xE2\x80\x94 BACKUP_GPG_FPR provisioning gate";
     report.sources = {{"rules/f4-backup.yaml",
                        "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"}};
+    report.env_files = {"/opt/incomex/docker/.env"};
+    report.connections = {
+        {"directus", "host=/var/run/postgresql dbname=directus user=cutter_exec"}};
     report.host = "backup-01";
     report.user = "operator";
     report.command_line = "preflight run rules/f4-backup.yaml -o report.md -o report.xml";

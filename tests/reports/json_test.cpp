@@ -18,6 +18,18 @@ std::string refusal(const nlohmann::json& document) {
     return error;
 }
 
+TEST_CASE("a report without inputs reads back with none") {
+    nlohmann::json document = fixture_document();
+    document.erase("inputs");
+    std::string error = "stale";
+    const Report read = report_from_json(document, error);
+    CHECK(error.empty());
+    CHECK(read.env_files.empty());
+    CHECK(read.connections.empty());
+    document["inputs"] = {{"env_files", {1}}};
+    CHECK(refusal(document) == "inputs.env_files[0]: expected a string");
+}
+
 TEST_CASE("a rendered JSON report reads back field by field") {
     const RedactedReport redacted = testing::fixture_redacted();
     const Report& original = redacted.report();
@@ -31,6 +43,10 @@ TEST_CASE("a rendered JSON report reads back field by field") {
     REQUIRE(read.sources.size() == 1);
     CHECK(read.sources[0].path == "rules/f4-backup.yaml");
     CHECK(read.sources[0].sha256 == original.sources[0].sha256);
+    CHECK(read.env_files == std::vector<std::string>{"/opt/incomex/docker/.env"});
+    REQUIRE(read.connections.size() == 1);
+    CHECK(read.connections[0].name == "directus");
+    CHECK(read.connections[0].target == "host=/var/run/postgresql dbname=directus user=cutter_exec");
     CHECK(read.host == "backup-01");
     CHECK(read.user == "operator");
     CHECK(read.command_line == original.command_line);
