@@ -7,6 +7,7 @@
 #include "checks/executable.hpp"
 #include "checks/file.hpp"
 #include "checks/gpg_key.hpp"
+#include "checks/manifest.hpp"
 #include "checks/pg_connect.hpp"
 #include "checks/pg_privileges.hpp"
 #include "checks/pg_query.hpp"
@@ -19,6 +20,7 @@ const std::vector<KindSpec>& all_kinds() {
         env_var_kind(),
         file_kind(),
         config_drift_kind(),
+        manifest_kind(),
         executable_kind(),
         command_kind(),
         gpg_key_kind(),

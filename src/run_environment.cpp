@@ -2,6 +2,9 @@
 
 #include <fnmatch.h>
 
+#include <algorithm>
+#include <set>
+
 #include "src/child_environment.hpp"
 #include "src/env_file.hpp"
 #include "src/host/file_trust.hpp"
@@ -39,13 +42,64 @@ private:
     const std::map<std::string, std::string>& env_;
 };
 
+// Resolves a pack default that names other vars ("${var.backups_dir}/${var.run_id}.json"),
+// through the defaults they name in turn; --var values are taken as written.
+class VarDefaultResolver : public ReferenceResolver {
+public:
+    VarDefaultResolver(const std::map<std::string, std::string>& vars, const std::set<std::string>& templated)
+        : vars_(vars), templated_(templated) {}
+    std::optional<std::string> lookup(const Reference& r) const override {
+        if (r.space == Reference::Space::env)
+            throw UnresolvedReference("a var's default can name only vars, not " + r.spelled());
+        auto it = vars_.find(r.name);
+        if (it == vars_.end()) return std::nullopt;
+        if (!templated_.count(r.name)) return it->second;
+        if (std::find(active_.begin(), active_.end(), r.name) != active_.end())
+            throw UnresolvedReference("the default of var " + r.name + " refers to itself");
+        std::string error;
+        auto parsed = Template::parse(it->second, error);
+        if (!parsed) return it->second;
+        active_.push_back(r.name);
+        std::string value = parsed->resolve(*this);
+        active_.pop_back();
+        return value;
+    }
+
+private:
+    const std::map<std::string, std::string>& vars_;
+    const std::set<std::string>& templated_;
+    mutable std::vector<std::string> active_;
+};
+
 }  // namespace
+
+void RunEnvironment::resolve_var_defaults(const RulePack& pack, const RunInputs& inputs) {
+    std::set<std::string> templated;
+    for (const auto& [name, value] : pack.vars) {
+        bool overridden = std::any_of(inputs.var_overrides.begin(), inputs.var_overrides.end(),
+                                      [&name = name](const auto& o) { return o.first == name; });
+        std::string error;
+        auto parsed = Template::parse(value, error);
+        if (!overridden && parsed && parsed->has_references()) templated.insert(name);
+    }
+    if (templated.empty()) return;
+    const std::map<std::string, std::string> raw = vars_;
+    for (const auto& name : templated) {
+        VarDefaultResolver resolver(raw, templated);
+        try {
+            vars_[name] = *resolver.lookup(Reference{Reference::Space::var, name});
+        } catch (const UnresolvedReference& e) {
+            unresolvable_vars_[name] = e.what();
+        }
+    }
+}
 
 std::shared_ptr<RunEnvironment> RunEnvironment::build(const RulePack& pack, const RunInputs& inputs,
                                                       SecretRegistry& secrets) {
     auto env = std::make_shared<RunEnvironment>();
     for (const auto& [name, value] : pack.vars) env->vars_[name] = value;
     for (const auto& [name, value] : inputs.var_overrides) env->vars_[name] = value;
+    env->resolve_var_defaults(pack, inputs);
     env->secret_globs_ = default_secret_globs();
     env->secret_globs_.insert(env->secret_globs_.end(), pack.secret_globs.begin(), pack.secret_globs.end());
 
@@ -105,6 +159,8 @@ std::shared_ptr<RunEnvironment> RunEnvironment::build(const RulePack& pack, cons
 
 std::optional<std::string> RunEnvironment::lookup(const Reference& reference) const {
     if (reference.space == Reference::Space::var) {
+        if (auto bad = unresolvable_vars_.find(reference.name); bad != unresolvable_vars_.end())
+            throw UnresolvedReference("unresolved reference " + reference.spelled() + ": " + bad->second);
         auto it = vars_.find(reference.name);
         if (it == vars_.end()) return std::nullopt;
         return it->second;

@@ -53,7 +53,13 @@ public:
     const std::vector<std::string>& env_problems() const { return env_problems_; }
 
 private:
+    // A pack default that names other vars ("${var.backups_dir}/${var.run_id}.json") gets its
+    // value from theirs, after every --var is applied; one that cannot be resolved (an undeclared
+    // var, an ${env.X}, a cycle) fails each lookup of it with the reason.
+    void resolve_var_defaults(const RulePack& pack, const RunInputs& inputs);
+
     std::map<std::string, std::string> vars_;
+    std::map<std::string, std::string> unresolvable_vars_;  // name -> reason
     std::map<std::string, std::string> env_;  // merged
     std::map<std::string, std::string> child_base_;
     std::vector<std::string> untrusted_env_files_;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <fcntl.h>
+#include <openssl/evp.h>
 #include <grp.h>
 #include <pwd.h>
 #include <sys/stat.h>
@@ -10,6 +11,7 @@
 #include <cctype>
 #include <cerrno>
 #include <cstring>
+#include <memory>
 #include <vector>
 
 namespace preflight::host {
@@ -249,6 +251,88 @@ std::optional<std::string> read_text_file(const std::string& path, std::size_t m
     }
     text.resize(used);
     return text;
+}
+
+namespace {
+
+struct DigestContextDeleter {
+    void operator()(EVP_MD_CTX* context) const { EVP_MD_CTX_free(context); }
+};
+
+bool same_file_state(const struct stat& before, const struct stat& after) {
+    return before.st_size == after.st_size && before.st_mtim.tv_sec == after.st_mtim.tv_sec &&
+           before.st_mtim.tv_nsec == after.st_mtim.tv_nsec && before.st_ino == after.st_ino;
+}
+
+}  // namespace
+
+FileDigest sha256_file(const std::string& path, std::chrono::steady_clock::time_point deadline) {
+    FileDigest result;
+    auto failed = [&](std::string why) {
+        result.status = DigestStatus::failed;
+        result.error = std::move(why);
+        return result;
+    };
+    auto not_regular = [&](mode_t mode) {
+        return failed("not a regular file (it is " + std::string(describe(type_of(mode))) + ")");
+    };
+    struct stat info {};
+    if (::lstat(path.c_str(), &info) == 0 && S_ISLNK(info.st_mode)) result.through_symlink = true;
+    // Look before opening: opening a device or a FIFO can block or have side effects.
+    if (::stat(path.c_str(), &info) != 0) {
+        if (errno == ENOENT || errno == ENOTDIR) {
+            result.status = DigestStatus::missing;
+            return result;
+        }
+        return failed(reason(errno));
+    }
+    if (!S_ISREG(info.st_mode)) return not_regular(info.st_mode);
+    // O_NONBLOCK: should the path be swapped for a FIFO after the stat, open must not hang.
+    FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
+    if (fd.get() < 0) return failed(reason(errno));
+    struct stat opened {};
+    if (::fstat(fd.get(), &opened) != 0) return failed(reason(errno));
+    if (!S_ISREG(opened.st_mode)) return not_regular(opened.st_mode);
+
+    std::unique_ptr<EVP_MD_CTX, DigestContextDeleter> context(EVP_MD_CTX_new());
+    if (!context || EVP_DigestInit_ex(context.get(), EVP_sha256(), nullptr) != 1)
+        return failed("the SHA-256 digest could not be initialised");
+    constexpr std::size_t kChunkBytes = 1024 * 1024;
+    std::vector<unsigned char> chunk(kChunkBytes);
+    unsigned long long total = 0;
+    for (;;) {
+        if (std::chrono::steady_clock::now() >= deadline) {
+            result.status = DigestStatus::timed_out;
+            result.size = total;
+            return result;
+        }
+        ssize_t got = ::read(fd.get(), chunk.data(), chunk.size());
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0) return failed(reason(errno));
+        if (got == 0) break;
+        if (EVP_DigestUpdate(context.get(), chunk.data(), static_cast<std::size_t>(got)) != 1)
+            return failed("the SHA-256 digest could not be computed");
+        total += static_cast<unsigned long long>(got);
+    }
+    // A file still being written (or replaced in place) has no single digest: say so.
+    struct stat after {};
+    if (::fstat(fd.get(), &after) != 0) return failed(reason(errno));
+    if (!same_file_state(opened, after) ||
+        total != static_cast<unsigned long long>(after.st_size))
+        return failed("changed while it was hashed (still being written?)");
+
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    if (EVP_DigestFinal_ex(context.get(), digest, &length) != 1)
+        return failed("the SHA-256 digest could not be computed");
+    static const char* const hex = "0123456789abcdef";
+    for (unsigned int i = 0; i < length; ++i) {
+        result.sha256 += hex[digest[i] >> 4];
+        result.sha256 += hex[digest[i] & 0x0f];
+    }
+    result.size = total;
+    result.status = DigestStatus::done;
+    return result;
 }
 
 }  // namespace preflight::host

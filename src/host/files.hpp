@@ -2,6 +2,7 @@
 // The only code that examines and reads files for the checks: metadata (lstat/stat, owner and
 // group names), "writable by the runner", and bounded reads that never block on a FIFO or device.
 // Error texts are short reasons without the path ("permission denied"); callers add the path.
+#include <chrono>
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -63,5 +64,29 @@ std::string describe_size(std::size_t bytes);
 /// "permission denied", "not a regular file (it is a directory)", "larger than 1 MiB".
 std::optional<std::string> read_text_file(const std::string& path, std::size_t max_bytes,
                                           std::string& error);
+
+/// How a streamed digest of a file ended.
+enum class DigestStatus {
+    done,       ///< `sha256` and `size` hold the file's digest and length
+    missing,    ///< nothing at the path (or a dangling symlink)
+    failed,     ///< could not be read: `error` says why ("permission denied", "not a regular
+                ///< file (it is a FIFO)", "changed while it was hashed")
+    timed_out,  ///< the deadline came before the end of the file
+};
+
+struct FileDigest {
+    DigestStatus status = DigestStatus::failed;
+    std::string sha256;          ///< 64 lowercase hex digits, when done
+    unsigned long long size = 0; ///< bytes hashed, when done
+    bool through_symlink = false;  ///< the path is a symlink (its target was hashed)
+    std::string error;
+};
+
+/// The SHA-256 and length of the regular file `path` (symlinks followed, as the `file` kind
+/// does), read in fixed-size chunks; the deadline is checked between chunks, so a huge file
+/// ends `timed_out` instead of running past it. Anything but a regular file is refused before
+/// it is opened and again after (fstat of the open descriptor), without blocking or reading it.
+/// A file whose size or modification time changes while it is read ends `failed`.
+FileDigest sha256_file(const std::string& path, std::chrono::steady_clock::time_point deadline);
 
 }  // namespace preflight::host

@@ -52,10 +52,10 @@ status=0
 /usr/bin/preflight run >/dev/null 2>&1 || status=$?
 [[ $status == 65 ]] || fail "preflight run with an empty /etc/preflight/rules.d exited $status, not 65"
 
-step "the installed preflight and pack against the sandbox host (FAIL, FAIL, PASS)"
+step "the installed preflight and packs against the sandbox host (FAIL, FAIL, PASS, PASS)"
 out=$(mktemp -d /tmp/preflight-package-demo.XXXXXX)
 PREFLIGHT_PACK=/usr/share/preflight/rules/f4-backup.yaml tests/sandbox/demo.sh /usr/bin/preflight "$out" ||
-    fail "the installed preflight did not give FAIL, FAIL, PASS"
+    fail "the installed preflight did not give FAIL, FAIL, PASS, PASS"
 rm -rf -- "$out"
 
 step "apt-get purge preflight"

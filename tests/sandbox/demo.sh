@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The demo: walks the runbook (../shared/seeds/000_2be66c4bd617aa69.txt) on a sandbox host with
 # rules/f4-backup.yaml — the server as found (FAIL), after the operator's STEP 1-4 (FAIL: the two
-# grants and the config drift), after the §5 grants and the §6 fix (PASS) — printing each report
-# and leaving its JSON and Markdown files in OUTPUT_DIR. The sandbox is always torn down.
+# grants and the config drift), after the §5 grants and the §6 fix (PASS) — and then simulates the
+# runbook's §7 first run (pg_dump as cutter_exec | gpg --encrypt, and the envelope) and verifies it
+# with rules/f4-first-run.yaml (PASS), printing each report and leaving its JSON and Markdown files
+# in OUTPUT_DIR. The sandbox is always torn down.
 #
 # Usage: tests/sandbox/demo.sh PREFLIGHT_BINARY [OUTPUT_DIR]   (OUTPUT_DIR default: ./preflight-demo)
 # Each run's full command line is printed before it (the --var overrides included).
@@ -13,20 +15,27 @@ SCRIPT_DIR=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
 REPO_ROOT=$(cd -- "$SCRIPT_DIR/../.." && pwd -P)
 SANDBOX=$SCRIPT_DIR/sandbox.sh
 readonly SCRIPT_DIR REPO_ROOT SANDBOX
-# PREFLIGHT_PACK: the pack to run (tests/package/package_test.sh runs the installed one).
+# PREFLIGHT_PACK: the gate pack to run (tests/package/package_test.sh runs the installed one);
+# the first-run pack is the f4-first-run.yaml beside it.
 readonly PACK=${PREFLIGHT_PACK:-rules/f4-backup.yaml}
+FIRST_RUN_PACK=$(dirname -- "$PACK")/f4-first-run.yaml
+readonly FIRST_RUN_PACK
 
-readonly STATES=(initial operator fixed)
-readonly EXPECTED_EXIT=(1 1 0)
+# Step names: the sandbox state, or first-run (the §7 simulation on the fixed state).
+readonly STATES=(initial operator fixed first-run)
+readonly PACKS=("$PACK" "$PACK" "$PACK" "$FIRST_RUN_PACK")
+readonly EXPECTED_EXIT=(1 1 0 0)
 readonly HEADINGS=(
     "the server as the runbook found it (expect FAIL)"
     "after the operator package, STEP 1-4 (expect FAIL: the two missing grants and the config drift)"
     "after the §5 grants and the §6 config fix (expect PASS)"
+    "the first run's backup, verified with the first-run pack (expect PASS)"
 )
 readonly DETAILS=(
     "runbook §3: no BACKUP_GPG_FPR, no backup key, 2 of 9 SELECT grants missing, stale config (O8B)"
     "BACKUP_GPG_FPR in the env file, backup key in the keyring; grants and config not yet fixed"
     "GRANT SELECT on verify_result and cut_change_set_affected_row; config at f111d4a / O10"
+    "runbook §7: pg_dump as cutter_exec | gpg --encrypt to BACKUP_GPG_FPR, and its envelope"
 )
 
 die() {
@@ -82,12 +91,21 @@ unexpected=0
 for i in "${!STATES[@]}"; do
     step=$((i + 1))
     state=${STATES[i]}
-    [[ $step -eq 1 ]] || "$SANDBOX" state "$sandbox" "$state"
+    step_args=("${var_args[@]}")
+    if [[ $state == first-run ]]; then
+        # Phase 4 of the first run, as backup_runner does it; it prints run_id and the baseline.
+        first_run_vars=$("$SANDBOX" firstrun "$sandbox")
+        while read -r flag assignment; do
+            step_args+=("$flag" "$assignment")
+        done <<<"$first_run_vars"
+    elif [[ $step -ne 1 ]]; then
+        "$SANDBOX" state "$sandbox" "$state"
+    fi
     printf '\n'
     rule
     printf 'Step %d/%d: %s\n' "$step" "${#STATES[@]}" "${HEADINGS[i]}"
     printf '  %s\n' "${DETAILS[i]}"
-    command_line=("$binary" run "$PACK" "${var_args[@]}" -o "$out/$step-$state.json" -o "$out/$step-$state.md")
+    command_line=("$binary" run "${PACKS[i]}" "${step_args[@]}" -o "$out/$step-$state.json" -o "$out/$step-$state.md")
     printf '  $'
     printf ' %q' "${command_line[@]}"
     printf '\n'
@@ -121,7 +139,7 @@ for i in "${!STATES[@]}"; do
     done
 done
 if ((unexpected == 0)); then
-    printf 'Demo complete: every step gave the expected verdict (FAIL, FAIL, PASS).\n'
+    printf 'Demo complete: every step gave the expected verdict (FAIL, FAIL, PASS, PASS).\n'
 else
     printf 'Demo finished with %d unexpected result(s); see above.\n' "$unexpected"
 fi

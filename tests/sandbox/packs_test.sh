@@ -72,6 +72,78 @@ expect_eq "f4-disabled sees an indented, exported BACKUP_GPG_FPR line" fail \
 cp "$env_orig" "$env_file"
 rm -f "$env_orig"
 
+# Issue 16: the runbook's §7 first run, simulated on the fixed state (real pg_dump | gpg
+# --encrypt, and the envelope), verified by rules/f4-first-run.yaml; then the evidence tampered.
+run_first_run() { # name expected_exit expected_not_passed [extra args...]
+    local name=first-run-$1 code=0
+    "$binary" run rules/f4-first-run.yaml "${args[@]}" "${@:4}" -o "$out/$name.json" -o "$out/$name.md" \
+        >"$out/$name.txt" 2>"$out/$name.err" || code=$?
+    expect_eq "f4-first-run $1: exit code" "$2" "$code"
+    expect_eq "f4-first-run $1: checks that did not pass" "$3" "$(jq -r \
+        '[.checks[] | select(.status == "fail" or .status == "error") | .id] | sort | join(" ")' \
+        "$out/$name.json" 2>/dev/null || echo "no report")"
+}
+run_first_run before-the-run 1 "rows-unchanged run-id-given"
+mapfile -t first_run_vars < <("$SANDBOX" firstrun "$dir" 2>/dev/null)
+first_args=()
+for v in "${first_run_vars[@]}"; do first_args+=("${v%% *}" "${v#* }"); done
+expect_eq "sandbox.sh firstrun prints run_id and the baseline" 4 "${#first_args[@]}"
+run_first_run pass 0 "" "${first_args[@]}"
+expect_eq "f4-first-run pass: every check passed" "0 0 0" \
+    "$(jq -r '"\(.summary.fail) \(.summary.error) \(.summary.skip)"' "$out/first-run-pass.json")"
+run_first_run no-baseline 1 "rows-unchanged" "${first_args[0]}" "${first_args[1]}"
+if grep -q 'no baseline: pass --var rows_changed_baseline=N' "$out/first-run-no-baseline.txt"; then
+    pass "f4-first-run without a baseline says how to take it"
+else
+    fail "f4-first-run without a baseline: $(cat "$out/first-run-no-baseline.txt")"
+fi
+backups=$(printf '%s\n' "${vars[@]}" | sed -n 's/^--var backups_dir=//p')
+run_id=${first_args[1]#run_id=}
+artifact=$backups/$run_id.sql.gpg
+envelope=$backups/$run_id.envelope.json
+saved=$(mktemp -d /tmp/pfsaved.XXXXXX)
+cp -p "$artifact" "$envelope" "$saved/"
+restore_first_run() { cp -p "$saved/$(basename "$artifact")" "$saved/$(basename "$envelope")" "$backups/"; }
+write_envelope() { # artifact fingerprint
+    printf '{"sha256": "%s", "size_bytes": %s, "gpg_fpr": "%s", "artifact_ref": "%s"}\n' \
+        "$(sha256sum "$1" | cut -d' ' -f1)" "$(stat -c %s "$1")" "$2" "$1" >"$envelope"
+}
+backup_fpr=$(jq -r .gpg_fpr "$envelope")
+jq -c '.size_bytes += 1' "$saved/$(basename "$envelope")" >"$envelope"
+run_first_run envelope-size-tampered 1 "envelope-matches" "${first_args[@]}"
+if grep -q "field 'size_bytes' is [0-9]*, but the artifact has [0-9]* bytes" "$out/first-run-envelope-size-tampered.txt"; then
+    pass "f4-first-run names the tampered size"
+else
+    fail "f4-first-run envelope-size-tampered: $(cat "$out/first-run-envelope-size-tampered.txt")"
+fi
+restore_first_run
+other_home=$(mktemp -d /tmp/pfgpg.XXXXXX)
+gpg --batch --no-tty --homedir "$other_home" --pinentry-mode loopback --passphrase '' --quick-gen-key 'someone else <other@example.invalid>' \
+    ed25519 sign never >/dev/null 2>&1
+other_fpr=$(gpg --batch --homedir "$other_home" --list-keys --with-colons 2>/dev/null | awk -F: '/^fpr:/{print $10; exit}')
+gpg --batch --no-tty --homedir "$other_home" --pinentry-mode loopback --passphrase '' --quick-add-key "$other_fpr" cv25519 encr never >/dev/null 2>&1
+printf 'not the dump\n' | gpg --batch --no-tty --homedir "$other_home" --trust-model always --encrypt \
+    --recipient "$other_fpr" --output - >"$artifact"
+write_envelope "$artifact" "$backup_fpr"
+run_first_run another-key 1 "artifact-encrypted-to-backup-key" "${first_args[@]}"
+gnupg_home=$(printf '%s\n' "${vars[@]}" | sed -n 's/^--var gnupg_home=//p')
+gpg --batch --no-tty --homedir "$gnupg_home" --export "$backup_fpr" 2>/dev/null |
+    gpg --batch --no-tty --homedir "$other_home" --import >/dev/null 2>&1
+printf 'the dump\n' | gpg --batch --no-tty --homedir "$other_home" --trust-model always --encrypt \
+    --recipient "$backup_fpr" --recipient "$other_fpr" --output - >"$artifact"
+write_envelope "$artifact" "$backup_fpr"
+run_first_run extra-recipient 0 "artifact-no-other-recipient" "${first_args[@]}"
+gpgconf --homedir "$other_home" --kill all >/dev/null 2>&1 || true
+rm -rf -- "$other_home"
+rm -f -- "$artifact"
+run_first_run missing-artifact 1 "artifact-present" "${first_args[@]}"
+restore_first_run
+run_first_run restored 0 "" "${first_args[@]}"
+# §8's disable path is pre-first-run: with a backup on disk, f4-disabled warns.
+"$SANDBOX" state "$dir" initial 2>/dev/null
+run_case initial-after-first-run f4-disabled 0 "no-backup-artifacts"
+rm -rf -- "$saved"
+
 grants=$(jq -r '.checks[] | select(.id == "db-select-grants") | .remedy' "$out/f4-backup-operator.json")
 for table in verify_result cut_change_set_affected_row; do
     if grep -qF "GRANT SELECT ON cutter_governance.$table TO cutter_exec;" <<<"$grants"; then

@@ -148,6 +148,27 @@ for state in initial operator fixed; do
     fi
     rm -f "$run_dir"/*
 done
+# Issue 16: the first-run pack on the evidence of a simulated first run (the encrypted dump and
+# its envelope): it reads them, the keyring and the statistics, and writes nothing either.
+"$SANDBOX" state "$dir" fixed 2>/dev/null
+mapfile -t first_run_vars < <("$SANDBOX" firstrun "$dir" 2>/dev/null)
+first_args=("${args[@]}")
+for v in "${first_run_vars[@]}"; do first_args+=("${v%% *}" "${v#* }"); done
+snapshot "$work/before-first-run"
+for ext in "${formats[@]}"; do
+    code=0
+    (cd "$run_dir" && HOME=$home_dir "$binary" run "$REPO_ROOT/rules/f4-first-run.yaml" "${first_args[@]}" \
+        -o "$run_dir/first-run.$ext" >"$work/logs/first-run.$ext.out" 2>&1) || code=$?
+    expect_eq "f4-first-run on the first run's evidence (-o .$ext): exit code" 0 "$code"
+done
+snapshot "$work/after-first-run"
+if changes=$(diff "$work/before-first-run" "$work/after-first-run"); then
+    pass "first run: sandbox files, database and GnuPG home unchanged by f4-first-run"
+else
+    fail "first run: f4-first-run changed the sandbox:"$'\n'"$changes"
+fi
+rm -f "$run_dir"/*
+
 leftover=$(find "$home_dir" -mindepth 1 -printf '%P\n')
 if [[ -z $leftover ]]; then pass "HOME was left empty"; else fail "HOME was written to: $leftover"; fi
 

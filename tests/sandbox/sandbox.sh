@@ -8,11 +8,20 @@
 #   operator  after STEP 1-4: fingerprint in the env file, keypair in the keyring; grants and
 #             config still as in initial
 #   fixed     after §5 (the two GRANTs) and §6 (config drift fixed)
+# and, in the fixed state, the runbook's §7 first run can be simulated: a real pg_dump of the
+# governance schema as cutter_exec (its passfile) piped into gpg --encrypt to the backup key,
+# BACKUPS_DIR/<run_id>.sql.gpg, and its envelope <run_id>.envelope.json
+# {sha256, size_bytes, gpg_fpr, artifact_ref}, as backup_runner writes them.
 #
 # Usage:
 #   sandbox.sh up DIR [initial|operator|fixed]   build it (default: initial); DIR absent or empty
 #   sandbox.sh state DIR initial|operator|fixed  move an up sandbox to a state (fast)
 #   sandbox.sh vars DIR                          the `--var NAME=VALUE` arguments, one per line
+#   sandbox.sh firstrun DIR [RUN_ID]             simulate the first run (fixed state only; RUN_ID
+#                                                default o11-first-run-0001); prints the extra
+#                                                `--var` lines rules/f4-first-run.yaml needs
+#                                                (run_id, rows_changed_baseline)
+#   sandbox.sh firstrun-vars DIR                 those lines again, for the last first run
 #   sandbox.sh env DIR                           `export NAME=VALUE` lines the pack run needs
 #   sandbox.sh secrets DIR                       every secret value of the sandbox, one per line
 #                                                (for tests asserting that none leaks)
@@ -495,6 +504,63 @@ cmd_vars() {
         "pg_dump_min_version=$pg_major"
 }
 
+# The governance tables' cumulative row writes (inserts + updates + deletes), as
+# rules/f4-first-run.yaml's rows-unchanged check reads them; as the setup superuser.
+governance_row_writes() {
+    (cd "$PG_DIR" && as_owner "$PG_BINDIR/psql" -X -q -At -v ON_ERROR_STOP=1 -h "$PG_RUN" \
+        -p "$PG_PORT" -U postgres -d "$DATABASE" -c \
+        "SELECT coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0) FROM pg_stat_user_tables WHERE schemaname = '$SCHEMA'")
+}
+
+# Runbook §7, Phase 4 (pre_write_backup), as backup_runner does it: pg_dump as the
+# least-privilege role into gpg --encrypt to BACKUP_GPG_FPR, then the envelope. The baseline of
+# the row-write counters is taken first, as the pack's docs tell the operator to.
+cmd_firstrun() {
+    open_sandbox "$1"
+    local run_id=${2:-o11-first-run-0001}
+    [[ $run_id =~ ^[A-Za-z0-9][A-Za-z0-9._-]*$ ]] ||
+        die "run_id '$run_id' may contain only letters, digits and . _ - (it names files)"
+    [[ $(cat "$META/state" 2>/dev/null) == fixed ]] ||
+        die "the first run needs the fixed state (the two grants of §5): run 'sandbox.sh state $SBX fixed' first"
+    server_running || start_server
+    local fpr artifact envelope baseline
+    fpr=$(<"$META/backup_fpr")
+    artifact=$BACKUPS_DIR/$run_id.sql.gpg
+    envelope=$BACKUPS_DIR/$run_id.envelope.json
+    baseline=$(governance_row_writes) || die "could not read the row-write counters"
+    say "first run $run_id: pg_dump -n $SCHEMA as $ROLE | gpg --encrypt -r …${fpr: -8}"
+    rm -f -- "$artifact" "$envelope" "$artifact.tmp" "$envelope.tmp"
+    if ! PGPASSFILE=$PASSFILE "$PG_BINDIR/pg_dump" --no-password -h "$PG_RUN" -p "$PG_PORT" \
+        -U "$ROLE" -d "$DATABASE" -n "$SCHEMA" 2>"$META/firstrun.log" |
+        gpg --batch --no-tty --homedir "$GNUPG_HOME" --trust-model always --encrypt \
+            --recipient "$fpr" --output "$artifact.tmp" 2>>"$META/firstrun.log"; then
+        rm -f -- "$artifact.tmp"
+        kill_agents "$GNUPG_HOME"
+        die "the first run's dump failed; see $META/firstrun.log"
+    fi
+    kill_agents "$GNUPG_HOME"
+    chmod 0600 "$artifact.tmp"
+    mv -f -- "$artifact.tmp" "$artifact"
+    local sha256 size
+    sha256=$(sha256sum -- "$artifact" | cut -d' ' -f1)
+    size=$(stat -c %s -- "$artifact")
+    printf '{"sha256": "%s", "size_bytes": %s, "gpg_fpr": "%s", "artifact_ref": "%s"}\n' \
+        "$sha256" "$size" "$fpr" "$artifact" >"$envelope.tmp"
+    chmod 0600 "$envelope.tmp"
+    mv -f -- "$envelope.tmp" "$envelope"
+    printf '%s\n' "$run_id" >"$META/run_id"
+    printf '%s\n' "$baseline" >"$META/rows_changed_baseline"
+    say "first run $run_id: $artifact ($size bytes) and its envelope written"
+    cmd_firstrun_vars "$SBX"
+}
+
+cmd_firstrun_vars() {
+    open_sandbox "$1"
+    [[ -f $META/run_id ]] || die "no first run in this sandbox yet (run: sandbox.sh firstrun $SBX)"
+    printf -- '--var %s\n' "run_id=$(<"$META/run_id")" \
+        "rows_changed_baseline=$(<"$META/rows_changed_baseline")"
+}
+
 cmd_env() {
     open_sandbox "$1"
     printf 'export PGPASSFILE=%s\n' "$PASSFILE"
@@ -538,6 +604,8 @@ main() {
     state) (($# == 2)) || usage; cmd_state "$@" ;;
     vars) (($# == 1)) || usage; cmd_vars "$@" ;;
     env) (($# == 1)) || usage; cmd_env "$@" ;;
+    firstrun) (($# <= 2)) || usage; cmd_firstrun "$@" ;;
+    firstrun-vars) (($# == 1)) || usage; cmd_firstrun_vars "$@" ;;
     secrets) (($# == 1)) || usage; cmd_secrets "$@" ;;
     down) (($# == 1)) || usage; cmd_down "$@" ;;
     *) usage ;;

@@ -78,12 +78,30 @@ check_state initial 7/9 0 no "SELFTEST: FAIL required env var BACKUP_GPG_FPR is 
 check_state operator 7/9 1 yes "SELFTEST: PASS" O8B
 expect_eq "the key survives state moves" "$fpr" "$("$SANDBOX" secrets "$dir" | sed -n 3p)"
 
-wrong=$(PGPASSFILE=/dev/null PGPASSWORD='wrong' psql -X -w "${var[db]}" -Atc 'select 1' 2>&1 || true)
+# The §7 first run: only in the fixed state (it needs the two grants); a real encrypted dump and
+# an envelope that describes it.
 expect_true() { # description command...
     local description=$1
     shift
     if "$@"; then ok "$description"; else not_ok "$description"; fi
 }
+refused=$("$SANDBOX" firstrun "$dir" 2>&1 >/dev/null || true)
+expect_true "firstrun refuses a state without the grants" grep -q "the first run needs the fixed state" <<<"$refused"
+"$SANDBOX" state "$dir" fixed 2>/dev/null
+expect_eq "firstrun prints the pack's run vars" "--var run_id=r-test.1" \
+    "$("$SANDBOX" firstrun "$dir" r-test.1 2>/dev/null | head -n 1)"
+expect_eq "firstrun-vars repeats them" "--var run_id=r-test.1" "$("$SANDBOX" firstrun-vars "$dir" | head -n 1)"
+artifact=${var[backups_dir]}/r-test.1.sql.gpg
+envelope=${var[backups_dir]}/r-test.1.envelope.json
+expect_eq "envelope sha256 is the artifact's" "$(sha256sum "$artifact" | cut -d' ' -f1)" "$(jq -r .sha256 "$envelope")"
+expect_eq "envelope size_bytes is the artifact's" "$(stat -c %s "$artifact")" "$(jq -r .size_bytes "$envelope")"
+expect_eq "envelope gpg_fpr and artifact_ref" "$fpr $artifact" "$(jq -r '"\(.gpg_fpr) \(.artifact_ref)"' "$envelope")"
+expect_true "the artifact is a public-key encrypted OpenPGP message" \
+    bash -c 'gpg --batch --list-packets --homedir "$1" "$2" 2>/dev/null | grep -q "^:pubkey enc packet:"' _ "${var[gnupg_home]}" "$artifact"
+dump=$(gpg --batch --no-tty --homedir "${var[gnupg_home]}" --decrypt "$artifact" 2>/dev/null || true)
+expect_eq "the dump holds the 9 governance tables" 9 "$(grep -c '^CREATE TABLE cutter_governance\.' <<<"$dump")"
+
+wrong=$(PGPASSFILE=/dev/null PGPASSWORD='wrong' psql -X -w "${var[db]}" -Atc 'select 1' 2>&1 || true)
 expect_true "a wrong password is refused" grep -q "password authentication failed" <<<"$wrong"
 
 # Start an agent for the sandbox home, as the gpg_key probe does, then tear down.

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -131,6 +132,12 @@ public:
     FieldsBuilder& list(const std::string& name, const std::vector<std::string>& items) {
         std::vector<Template> templates;
         for (const auto& item : items) templates.push_back(parse(item));
+        values_.set(name, templates, next());
+        return *this;
+    }
+    FieldsBuilder& map(const std::string& name, const std::map<std::string, std::string>& entries) {
+        std::map<std::string, Template> templates;
+        for (const auto& [key, item] : entries) templates[key] = parse(item);
         values_.set(name, templates, next());
         return *this;
     }
