@@ -154,6 +154,8 @@ constexpr KindReading kKindReadings[] = {
     {"executable", "programs found in the secure PATH, run once with their version arguments"},
     {"command", "programs the pack names, run without a shell"},
     {"gpg_key", "GnuPG keyrings, through GPGME"},
+    {"encrypted_file", "OpenPGP messages (their recipients only, never decrypted) and GnuPG keyrings, through GPGME"},
+    {"manifest", "manifest files (JSON) and the files they describe (hashed)"},
     {"pg_connect", "PostgreSQL, in read-only transactions"},
     {"pg_privileges", "PostgreSQL catalogs, in read-only transactions"},
     {"pg_query", "PostgreSQL, one statement per check in a READ ONLY transaction, rolled back"},
@@ -224,10 +226,11 @@ void what_was_redacted(std::ostringstream& out, const Report& report) {
 void what_was_written(std::ostringstream& out, const Report& report) {
     out << "\n### What it wrote\n\n"
         << "- **On this host:** only the report files its command line names (`-o`), each "
-           "written whole (temporary file, then rename) with mode 0600";
-    if (any_ran(report, {"gpg_key"}))
-        out << "; and, for a GnuPG encrypt probe, a private temporary copy of the public keyring "
-               "(mode 0700, under $TMPDIR), removed with everything gpg left in it";
+           "written whole (temporary file, then rename) with mode 0600 (0644 for a `.prom` metrics file)";
+    if (any_ran(report, {"gpg_key", "encrypted_file"}))
+        out << "; and, for GnuPG, private temporary homedirs (mode 0700, under $TMPDIR: a copy of the "
+               "public keyring, or an empty one to read a message's recipients), removed with "
+               "everything gpg left in them";
     out << ".\n- **In the database:** ";
     if (any_ran(report, {"pg_connect", "pg_privileges", "pg_query"}))
         out << "nothing. Every statement ran in a READ ONLY transaction on a session whose "
