@@ -46,9 +46,11 @@ TEST_CASE("the attestation is the last section and names what was read by kind")
     CHECK(text.find("`later`") == std::string::npos);  // skipped: it read nothing
     CHECK(text.find("- **PostgreSQL, one statement per check in a READ ONLY transaction, rolled "
                     "back** (pg\\_query): `rows`\n") != std::string::npos);
-    CHECK(text.find("- **what its message names** (encrypted\\_file): `artifact`\n") !=
-          std::string::npos);
-    CHECK(text.find("a private temporary copy of the public keyring") != std::string::npos);
+    CHECK(text.find("- **OpenPGP messages (their recipients only, never decrypted) and GnuPG keyrings, "
+                    "through GPGME** (encrypted\\_file): `artifact`\n") != std::string::npos);
+    CHECK(text.find("; and, for GnuPG, private temporary homedirs (mode 0700, under $TMPDIR: a copy of "
+                    "the public keyring, or an empty one to read a message's recipients), removed with "
+                    "everything gpg left in them.\n") != std::string::npos);
     CHECK(text.find("- **In the database:** nothing. Every statement ran in a READ ONLY "
                     "transaction") != std::string::npos);
     CHECK(text.find("- **Programs the pack runs** (`selftest`): preflight starts them without a "
@@ -66,7 +68,8 @@ TEST_CASE("the attestation of a run without database, keyring or command checks 
     CHECK(text.find("keyring") == std::string::npos);
     CHECK(text.find("Programs the pack runs") == std::string::npos);
     CHECK(text.find("- **On this host:** only the report files its command line names (`-o`), "
-                    "each written whole (temporary file, then rename) with mode 0600.\n") !=
+                    "each written whole (temporary file, then rename) with mode 0600 (0644 for a `.prom` "
+                    "metrics file).\n") !=
           std::string::npos);
 }
 
