@@ -7,39 +7,27 @@
 #include <cerrno>
 #include <cstring>
 
+#include "src/unique_fd.hpp"
+
 namespace preflight {
 
 namespace {
 
 std::string quoted(const std::string& text) { return "\"" + text + "\""; }
 
-class OpenFile {
-public:
-    // O_NONBLOCK: opening a FIFO without a writer would otherwise wait for ever; fstat then refuses it.
-    explicit OpenFile(const std::string& path) : fd_(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK)) {}
-    ~OpenFile() {
-        if (fd_ >= 0) ::close(fd_);
-    }
-    OpenFile(const OpenFile&) = delete;
-    OpenFile& operator=(const OpenFile&) = delete;
-    int fd() const { return fd_; }
-
-private:
-    int fd_;
-};
-
 }  // namespace
 
 std::optional<nlohmann::json> read_report_document(const std::string& path, std::string& error, bool& unreadable) {
     unreadable = true;
     const std::string cannot = "cannot read report " + quoted(path) + ": ";
-    const OpenFile file(path);
-    if (file.fd() < 0) {
+    // O_NONBLOCK: opening a FIFO without a writer would otherwise wait for ever; fstat then refuses it.
+    const UniqueFd file(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
+    if (file.get() < 0) {
         error = cannot + std::strerror(errno);
         return std::nullopt;
     }
     struct stat facts {};
-    if (::fstat(file.fd(), &facts) != 0) {
+    if (::fstat(file.get(), &facts) != 0) {
         error = cannot + std::strerror(errno);
         return std::nullopt;
     }
@@ -59,7 +47,7 @@ std::optional<nlohmann::json> read_report_document(const std::string& path, std:
     content.reserve(static_cast<size_t>(facts.st_size));
     char buffer[65536];
     for (;;) {
-        const ssize_t got = ::read(file.fd(), buffer, sizeof buffer);
+        const ssize_t got = ::read(file.get(), buffer, sizeof buffer);
         if (got < 0 && errno == EINTR) continue;
         if (got < 0) {
             error = cannot + "read error";

@@ -14,6 +14,8 @@
 #include <memory>
 #include <vector>
 
+#include "src/unique_fd.hpp"
+
 namespace preflight::host {
 
 std::string_view to_string(FileType type) {
@@ -43,20 +45,6 @@ std::string_view describe(FileType type) {
 }
 
 namespace {
-
-class FileDescriptor {
-public:
-    explicit FileDescriptor(int fd) : fd_(fd) {}
-    ~FileDescriptor() {
-        if (fd_ >= 0) ::close(fd_);
-    }
-    FileDescriptor(const FileDescriptor&) = delete;
-    FileDescriptor& operator=(const FileDescriptor&) = delete;
-    int get() const { return fd_; }
-
-private:
-    int fd_;
-};
 
 std::string reason(int error_number) {
     switch (error_number) {
@@ -213,7 +201,7 @@ std::optional<std::string> read_text_file(const std::string& path, std::size_t m
     if (refuse_type(info.st_mode)) return std::nullopt;
 
     // O_NONBLOCK: should the path be swapped for a FIFO after the stat, open must not hang.
-    FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
     if (fd.get() < 0) {
         error = reason(errno);
         return std::nullopt;
@@ -288,7 +276,7 @@ FileDigest sha256_file(const std::string& path, std::chrono::steady_clock::time_
     }
     if (!S_ISREG(info.st_mode)) return not_regular(info.st_mode);
     // O_NONBLOCK: should the path be swapped for a FIFO after the stat, open must not hang.
-    FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
     if (fd.get() < 0) return failed(reason(errno));
     struct stat opened {};
     if (::fstat(fd.get(), &opened) != 0) return failed(reason(errno));

@@ -14,6 +14,7 @@
 #include <system_error>
 #include <vector>
 
+#include "src/host/abandoned_dirs.hpp"
 #include "src/host/gpg.hpp"
 
 namespace preflight::host {
@@ -208,14 +209,18 @@ void remove_private_gpg_homes() noexcept {
         std::filesystem::remove_all(path, ignored);
     }
     live_private_homes().paths.clear();
+    remove_owner_lock();
 }
 
 void PrivateGpgHome::make_directory(const std::string& what) {
     const char* tmp = std::getenv("TMPDIR");
     const std::string parent = tmp && *tmp ? tmp : "/tmp";
-    static std::once_flag swept;
-    std::call_once(swept, [&parent] { remove_abandoned_dirs(parent, "preflight-gpg-"); });
-    std::string pattern = parent + "/preflight-gpg-XXXXXX";
+    std::string pattern;
+    try {
+        pattern = owned_dir_prefix(parent, "preflight-gpg-") + "XXXXXX";
+    } catch (const std::system_error& error) {
+        throw GpgError("cannot make " + what + ": " + error.what());
+    }
     std::vector<char> name(pattern.begin(), pattern.end());
     name.push_back('\0');
     if (!::mkdtemp(name.data()))
@@ -224,12 +229,6 @@ void PrivateGpgHome::make_directory(const std::string& what) {
     {
         std::lock_guard lock(live_private_homes().mutex);
         live_private_homes().paths.insert(path_);
-    }
-    try {
-        owner_lock_ = std::make_unique<OwnerLock>(path_);
-    } catch (const std::system_error& error) {
-        forget_and_remove();
-        throw GpgError("cannot make " + what + ": " + error.what());
     }
 }
 

@@ -1,10 +1,7 @@
 #pragma once
 // Which GnuPG homedir a lookup reads, whether it can be trusted, and private copies of it.
 // Internal to src/host/gpg*.cpp.
-#include <memory>
 #include <string>
-
-#include "src/host/abandoned_dirs.hpp"
 
 namespace preflight::host {
 
@@ -19,9 +16,9 @@ std::string usable_gpg_homedir(const std::string& requested);
 /// A private temporary homedir (mode 0700, under $TMPDIR or /tmp) holding copies of the public
 /// keyring, trust database and gpg.conf of `homedir`, removed with everything gpg left in it
 /// when this object goes. For operations after which gpg writes into its homedir (encrypting
-/// rewrites random_seed), so that the operator's homedir is only read. While it exists it holds
-/// its owner lock (src/host/abandoned_dirs.hpp); the first copy a process makes first removes
-/// the copies of processes that died without removing theirs (SIGKILL).
+/// rewrites random_seed), so that the operator's homedir is only read. Its name ties it to
+/// the process's owner lock (src/host/abandoned_dirs.hpp): the first copy a process makes first
+/// removes the copies of processes that died without removing theirs (SIGKILL).
 class PrivateGpgHome {
 public:
     /// Selects the constructor that copies nothing.
@@ -43,7 +40,6 @@ private:
     void make_directory(const std::string& what);
     void forget_and_remove() noexcept;
     std::string path_;
-    std::unique_ptr<OwnerLock> owner_lock_;
 };
 
 }  // namespace preflight::host

@@ -16,6 +16,7 @@
 #include "src/host/gpg.hpp"
 #include "src/host/gpg_homedir.hpp"
 #include "src/host/gpgme_session.hpp"
+#include "src/unique_fd.hpp"
 
 namespace preflight::host {
 
@@ -24,20 +25,6 @@ GpgMessageFacts GpgKeyring::read_message(const std::string& path, std::chrono::s
 }
 
 namespace {
-
-class FileDescriptor {
-public:
-    explicit FileDescriptor(int fd) : fd_(fd) {}
-    ~FileDescriptor() {
-        if (fd_ >= 0) ::close(fd_);
-    }
-    FileDescriptor(const FileDescriptor&) = delete;
-    FileDescriptor& operator=(const FileDescriptor&) = delete;
-    int get() const { return fd_; }
-
-private:
-    int fd_;
-};
 
 std::string lowercase_first(std::string text) {
     if (!text.empty()) text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
@@ -144,7 +131,7 @@ GpgMessageFacts GpgmeKeyring::read_message(const std::string& path,
                                            std::chrono::steady_clock::time_point deadline) const {
     GpgMessageFacts facts;
     facts.path = path;
-    FileDescriptor file(open_regular(path, facts));
+    UniqueFd file(open_regular(path, facts));
     if (file.get() < 0 || facts.size == 0) return facts;
 
     char head[4096];

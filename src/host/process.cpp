@@ -16,6 +16,8 @@
 #include <set>
 #include <system_error>
 
+#include "src/unique_fd.hpp"
+
 namespace preflight::host {
 
 namespace {
@@ -28,35 +30,6 @@ constexpr auto kKillGrace = std::chrono::milliseconds(200);
 [[noreturn]] void throw_errno(int error, const char* what) {
     throw std::system_error(error, std::generic_category(), what);
 }
-
-class UniqueFd {
-public:
-    UniqueFd() = default;
-    explicit UniqueFd(int fd) : fd_(fd) {}
-    UniqueFd(UniqueFd&& other) noexcept : fd_(other.release()) {}
-    UniqueFd& operator=(UniqueFd&& other) noexcept {
-        if (this != &other) reset(other.release());
-        return *this;
-    }
-    UniqueFd(const UniqueFd&) = delete;
-    UniqueFd& operator=(const UniqueFd&) = delete;
-    ~UniqueFd() { reset(); }
-
-    int get() const { return fd_; }
-    bool valid() const { return fd_ >= 0; }
-    int release() {
-        int fd = fd_;
-        fd_ = -1;
-        return fd;
-    }
-    void reset(int fd = -1) {
-        if (fd_ >= 0) ::close(fd_);
-        fd_ = fd;
-    }
-
-private:
-    int fd_ = -1;
-};
 
 struct Pipe {
     UniqueFd read_end;

@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -24,12 +25,14 @@ using namespace preflight::testing;
 
 namespace {
 
-// The entries of `dir` whose name starts with "preflight-gpg-".
-std::vector<std::string> private_copies(const std::string& dir) {
+// The entries of `dir` whose name starts with "preflight-gpg-": copies and owner lock files (or
+// only the copies, the directories).
+std::vector<std::string> private_copies(const std::string& dir, bool directories_only = false) {
     std::vector<std::string> found;
     for (const auto& entry : std::filesystem::directory_iterator(dir)) {
         const std::string name = entry.path().filename().string();
-        if (name.rfind("preflight-gpg-", 0) == 0) found.push_back(name);
+        if (name.rfind("preflight-gpg-", 0) == 0 && (!directories_only || entry.is_directory()))
+            found.push_back(name);
     }
     return found;
 }
@@ -49,7 +52,7 @@ std::string key_pack(const TempDir& dir) {
 }
 
 // Starts `preflight run PACK -f json` with TMPDIR=`tmpdir` and kills it with SIGKILL as soon as
-// a private copy appears there. True when it was killed while a copy existed.
+// a private copy appears there. True when it was killed while one existed.
 bool kill_while_copying(const std::string& pack, const std::string& tmpdir) {
     const pid_t child = ::fork();
     if (child == 0) {
@@ -60,7 +63,7 @@ bool kill_while_copying(const std::string& pack, const std::string& tmpdir) {
     }
     bool killed = false;
     for (;;) {
-        if (!private_copies(tmpdir).empty()) {
+        if (!private_copies(tmpdir, true).empty()) {
             ::kill(child, SIGKILL);
             killed = true;
             break;
@@ -76,29 +79,38 @@ bool kill_while_copying(const std::string& pack, const std::string& tmpdir) {
 
 }  // namespace
 
-TEST_CASE("abandoned private dirs: only an unlocked owner.lock of this user's real directory is swept") {
+TEST_CASE("abandoned private dirs: those of a lock file nobody holds, in this user's real directories") {
     TempDir parent;
-    const std::string held = parent.file("preflight-gpg-held");
-    const std::string gone = parent.file("preflight-gpg-gone");
-    const std::string bare = parent.file("preflight-gpg-bare");
-    const std::string other_prefix = parent.file("other-gone");
-    const std::string foreign = parent.file("preflight-gpg-foreign");
-    for (const auto& dir : {held, gone, bare, other_prefix, foreign}) std::filesystem::create_directory(dir);
-    host::OwnerLock holding(held);
-    { host::OwnerLock released(gone); }
-    { host::OwnerLock released(other_prefix); }
-    { host::OwnerLock released(foreign); }
-    std::filesystem::create_directory_symlink(gone, parent.file("preflight-gpg-link"));
+    const std::string live_prefix = host::owned_dir_prefix(parent.path(), "preflight-gpg-");  // this process: alive
+    const std::string live = live_prefix + "aaaaaa";
+    const std::string gone = parent.file("preflight-gpg-DEADID-bbbbbb");
+    const std::string gone_file = parent.file("preflight-gpg-DEADID-cccccc");
+    const std::string foreign = parent.file("preflight-gpg-DEADID-dddddd");
+    const std::string unowned = parent.file("preflight-gpg-NOLOCK-eeeeee");
+    for (const auto& dir : {live, gone, foreign, unowned}) std::filesystem::create_directory(dir);
+    parent.write("preflight-gpg-DEADID.lock", "");  // its process died: nobody holds it
+    parent.write("preflight-gpg-DEADID-cccccc", "not a directory");
+    std::filesystem::create_directory_symlink(live, parent.file("preflight-gpg-DEADID-link"));
     if (::geteuid() == 0) REQUIRE(::chown(foreign.c_str(), 65534, 65534) == 0);
+    // A lock file still being made whose process died in that instant, an hour ago; and one being made now.
+    const std::string unfinished_old = parent.write(".preflight-gpg-OLDXXX", "", 0600);
+    const std::string unfinished_new = parent.write(".preflight-gpg-NEWXXX", "", 0600);
+    const timeval old[2] = {{::time(nullptr) - 3600, 0}, {::time(nullptr) - 3600, 0}};
+    REQUIRE(::utimes(unfinished_old.c_str(), old) == 0);
 
     CHECK(host::remove_abandoned_dirs(parent.path(), "preflight-gpg-") == 1);
 
-    CHECK(std::filesystem::exists(held + "/owner.lock"));
+    CHECK(std::filesystem::exists(live));  // its lock is held
+    CHECK(std::filesystem::exists(live_prefix.substr(0, live_prefix.size() - 1) + ".lock"));
     CHECK_FALSE(std::filesystem::exists(gone));
-    CHECK(std::filesystem::exists(bare));          // no owner.lock: being made, or not ours to judge
-    CHECK(std::filesystem::exists(other_prefix));  // another name
-    if (::geteuid() == 0) CHECK(std::filesystem::exists(foreign));  // another user's
-    CHECK(std::filesystem::is_symlink(parent.file("preflight-gpg-link")));
+    CHECK_FALSE(std::filesystem::exists(parent.file("preflight-gpg-DEADID.lock")));
+    CHECK(std::filesystem::exists(gone_file));                              // not a directory
+    CHECK(std::filesystem::is_symlink(parent.file("preflight-gpg-DEADID-link")));  // never followed
+    if (::geteuid() == 0) CHECK(std::filesystem::exists(foreign));           // another user's
+    CHECK(std::filesystem::exists(unowned));                                // no lock file names it
+    CHECK_FALSE(std::filesystem::exists(unfinished_old));
+    CHECK(std::filesystem::exists(unfinished_new));
+    host::remove_owner_lock();
 }
 
 TEST_CASE("a run killed with SIGKILL while gpg reads a private copy: the next run removes the copy") {
@@ -111,10 +123,10 @@ TEST_CASE("a run killed with SIGKILL while gpg reads a private copy: the next ru
     for (int attempt = 0; attempt < 40 && !killed; ++attempt) killed = kill_while_copying(pack, tmpdir.path());
     REQUIRE_MESSAGE(killed, "no run was caught while a private copy existed");
     std::this_thread::sleep_for(std::chrono::milliseconds(200));  // gpg, orphaned, finishes reading
-    const auto left = private_copies(tmpdir.path());
-    REQUIRE_FALSE(left.empty());  // what SIGKILL leaves: nothing could remove it
+    REQUIRE_FALSE(private_copies(tmpdir.path(), true).empty());  // what SIGKILL leaves: nothing could remove it
 
     Ran next = run_preflight("run " + shell_quoted(pack) + " -f json", dir.path(), "TMPDIR=" + shell_quoted(tmpdir.path()));
     CHECK(next.status == 1);  // revoked and expired keys fail; the run itself completed
-    CHECK(private_copies(tmpdir.path()).empty());
+    CAPTURE(next.err);
+    CHECK(private_copies(tmpdir.path()).empty());  // the killed run's copies and lock, and the next run's own
 }
