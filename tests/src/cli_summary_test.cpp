@@ -243,7 +243,9 @@ TEST_CASE("summary: a file that is not a preflight report is 65, saying which, a
         {"summary.json",
          "summary.json: unsupported report schema \"preflight.summary/v1\" (this preflight reads preflight.report/v1)"},
     };
-    for (const auto& [name, message] : cases) {
+    for (const auto& bad : cases) {
+        const std::string& name = bad.first;
+        const std::string& message = bad.second;
         CAPTURE(name);
         const Ran ran = run_preflight_in(dir.path(), {"summary", "reports/a-ready.json", name});
         CHECK(ran.status == 65);
