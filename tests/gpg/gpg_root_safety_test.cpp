@@ -6,9 +6,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "gpg/gpg_check_support.hpp"
 #include "gpg/gpg_test_keyring.hpp"
@@ -192,8 +195,15 @@ TEST_CASE("preflight run leaves no gpg it started and no private keyring copy, e
         CHECK(WEXITSTATUS(status) != 0);  // the check is an error
         CHECK(dir.read("out").find("error") != std::string::npos);
     }
-    auto left = preflight::testing::pids_with_argument("300." + token);
-    auto left_too = preflight::testing::pids_with_argument("301." + token);
+    // A process preflight killed with SIGKILL may take a moment to leave /proc on a slow (TSan)
+    // build; one it left running would still be there after seconds (they sleep 300 s).
+    std::vector<int> left, left_too;
+    for (int waited_ms = 0; waited_ms <= 3000; waited_ms += 50) {
+        left = preflight::testing::pids_with_argument("300." + token);
+        left_too = preflight::testing::pids_with_argument("301." + token);
+        if (left.empty() && left_too.empty()) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
     CHECK(left.empty());
     CHECK(left_too.empty());
     for (int pid : left) ::kill(pid, SIGKILL);
