@@ -1,7 +1,6 @@
 #include "checks/env_var.hpp"
 
 #include <algorithm>
-#include <cstdlib>
 
 #include "src/env_file.hpp"
 
@@ -49,12 +48,6 @@ namespace {
 
 const char* const kEnvironmentSource = "the pack's env files or the process environment";
 
-// As compose does, ${VAR} in an env file falls back to the environment preflight runs in.
-std::optional<std::string> process_environment(const std::string& name) {
-    if (const char* value = std::getenv(name.c_str())) return std::string(value);
-    return std::nullopt;
-}
-
 std::string describe_errors(const std::string& name, const std::vector<Diagnostic>& errors) {
     std::string message = "cannot check " + name + ": " + errors.front().to_string();
     if (errors.size() > 1)
@@ -76,13 +69,13 @@ public:
         std::vector<Diagnostic> errors;
         if (file) {
             findings.source = context.resolve(*file);
-            ParsedEnvFile parsed = read_env_file(findings.source, process_environment);
-            for (const auto& entry : parsed.entries) {
+            const auto parsed = context.env_file(findings.source);
+            for (const auto& entry : parsed->entries) {
                 if (entry.name != name) continue;
                 findings.values.push_back(entry.value);
                 findings.lines.push_back(entry.line);
             }
-            errors = std::move(parsed.errors);
+            errors = parsed->errors;
         } else if (auto value = lookup_environment(context)) {
             findings.values.push_back(std::move(*value));
         }

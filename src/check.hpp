@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "src/diagnostics.hpp"
+#include "src/env_file_cache.hpp"
 #include "src/fields.hpp"
 #include "src/host/host.hpp"
 #include "src/model.hpp"
@@ -37,6 +38,12 @@ public:
     virtual std::chrono::milliseconds timeout() const = 0;
     virtual const RulePack& pack() const = 0;
     virtual const host::Host& host() const = 0;
+    /// The env file at `path` (an `env_var` check's `file:`) as read_env_file reads it, with the
+    /// process environment for ${VAR}. The engine reads and parses each path once per run and
+    /// gives every check that snapshot; this default reads it again on every call.
+    virtual std::shared_ptr<const ParsedEnvFile> env_file(const std::string& path) const {
+        return std::make_shared<const ParsedEnvFile>(read_env_file(path, process_environment_value));
+    }
 };
 
 /// A configured check. Parameters were validated into typed members at load; `run` probes the

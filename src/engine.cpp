@@ -192,7 +192,8 @@ private:
         auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
             std::chrono::duration<double>(c.timeout_seconds));
         deadline_[i] = std::min(started_[i] + timeout, run_deadline_);
-        auto context = std::make_shared<CheckContext>(environment_, pack_, host_, secrets_, deadline_[i], timeout);
+        auto context = std::make_shared<CheckContext>(environment_, pack_, host_, secrets_, env_files_,
+                                                      deadline_[i], timeout);
         std::shared_ptr<const Check> check = c.check;
         std::thread([shared = shared_, context, check, i] {
             Outcome outcome;
@@ -240,6 +241,7 @@ private:
     const std::shared_ptr<const RunEnvironment> environment_;
     const host::Host& host_;
     SecretRegistry& secrets_;
+    const std::shared_ptr<EnvFileCache> env_files_ = std::make_shared<EnvFileCache>();
     const EngineOptions& options_;
     const size_t n_;
     const NeedsGraph graph_;

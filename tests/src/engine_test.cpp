@@ -1,6 +1,10 @@
 #include <doctest/doctest.h>
 
+#include <unistd.h>
+
 #include <atomic>
+#include <cstdint>
+#include <cstdio>
 #include <mutex>
 #include <thread>
 
@@ -329,4 +333,52 @@ TEST_CASE("the verdict reads the typed skip cause, never the message text") {
     CHECK(judge({skipped(SkipCause::none, "deselected by --only")}, false).exit_code == 2);
     CHECK(judge({skipped(SkipCause::need_not_evaluated, "needs a, which did not pass (fail)")}, false).exit_code == 2);
     CHECK(judge({skipped(SkipCause::not_selected, "needs a, which did not pass (fail)")}, false).exit_code == 0);
+}
+
+namespace {
+
+// Reads an env file through the context and reports what it saw and where it lives in memory.
+class EnvFileReader : public Check {
+public:
+    explicit EnvFileReader(std::string path) : path_(std::move(path)) {}
+    Outcome run(const RunContext& context) const override {
+        auto parsed = context.env_file(path_);
+        return Outcome::pass(parsed->value("TOKEN").value_or("(none)") + " at " +
+                             std::to_string(reinterpret_cast<std::uintptr_t>(parsed.get())));
+    }
+
+private:
+    std::string path_;
+};
+
+}  // namespace
+
+TEST_CASE("engine: the checks of one run share one parse of an env file, a new run reads it again") {
+    const std::string path = "/tmp/preflight-engine-env-" + std::to_string(::getpid()) + ".env";
+    auto write = [&](const std::string& text) {
+        FILE* file = std::fopen(path.c_str(), "w");
+        REQUIRE(file);
+        std::fputs(text.c_str(), file);
+        std::fclose(file);
+    };
+    write("TOKEN=one\n");
+    Fixture f;
+    for (const char* id : {"a", "b", "c"}) {
+        CheckDecl c;
+        c.id = id;
+        c.kind = "env_reader";
+        c.title = id;
+        c.check = std::make_shared<EnvFileReader>(path);
+        f.pack.checks.push_back(c);
+    }
+    auto first = f.run(3);
+    write("TOKEN=two\n");
+    auto second = f.run(3);
+    std::remove(path.c_str());
+    REQUIRE(first.results.size() == 3);
+    CHECK(first.results[0].message.rfind("one at ", 0) == 0);
+    CHECK(first.results[1].message == first.results[0].message);
+    CHECK(first.results[2].message == first.results[0].message);
+    CHECK(second.results[0].message.rfind("two at ", 0) == 0);
+    CHECK(second.results[1].message == second.results[0].message);
 }
