@@ -142,6 +142,9 @@ private:
     void close() {
         YamlNode node = std::move(stack_.back().node);
         stack_.pop_back();
+        // A pack of 10,000 checks holds every tree until its checks are built: no spare capacity.
+        node.items.shrink_to_fit();
+        node.entries.shrink_to_fit();
         add(std::move(node));
     }
     void add(YamlNode node) {
