@@ -87,7 +87,7 @@ set_layout() {
     CUTTER_DIR=$SBX/var/lib/cutter
     CONFIG_FILE=$CUTTER_DIR/orchestrator.config.json
     BACKUPS_DIR=$CUTTER_DIR/backups
-    RUNNER=$CUTTER_DIR/backup_runner
+    RUNNER=$CUTTER_DIR/backup_runner.py
 }
 
 # The existing sandbox at $1, or exit with a message.
@@ -475,7 +475,7 @@ cmd_up() {
     mkdir -m 0700 "$GNUPG_HOME"
     mkdir -p "$(dirname -- "$ENV_FILE")" "$CUTTER_DIR"
     mkdir -m 0750 "$BACKUPS_DIR"
-    install -m 0755 "$SCRIPT_DIR/backup_runner.sh" "$RUNNER"
+    install -m 0755 "$SCRIPT_DIR/backup_runner.py" "$RUNNER"
     apply_state "$state"
     trap - EXIT INT TERM
     say "up in $SBX"
@@ -497,7 +497,7 @@ cmd_vars() {
         "config_file=$CONFIG_FILE" \
         "backups_dir=$BACKUPS_DIR" \
         "backup_runner=$RUNNER" \
-        "runner_interpreter=bash" \
+        "runner_interpreter=python3" \
         "gnupg_home=$GNUPG_HOME" \
         "db=host=$PG_RUN port=$PG_PORT dbname=$DATABASE user=$ROLE" \
         "gpg_min_version=2.2" \
