@@ -2,10 +2,15 @@
 # The preflight benchmark (issue 7): brings the sandbox host up in state `fixed` and measures
 # whole-process runs, as medians over N runs after one warm-up run each:
 #   f4-preflight   preflight run rules/f4-backup.yaml $(sandbox.sh vars)
-#   f4-shell       tests/bench/f4_shell.sh, the bash + psql + gpg + jq equivalent, run alternately
-#                  with f4-preflight (A,B,A,B...); the speed-up is the median of per-pair ratios
+#   f4-shell       tests/bench/f4_shell.sh, the bash + psql + gpg + jq equivalent
+#   f4-selftest    the pack's slowest unavoidable children, each alone, as the pack runs them:
+#   f4-pg-dump     the runner's --selftest and `pg_dump --version` (Debian's pg_wrapper); the
+#                  slower of the two in each round is the F4 floor
+#                  The four run in turn (A,B,C,D,A,B,C,D...); the ratios are medians of per-round
+#                  ratios: f4-preflight / floor (target <= 1.25) and f4-shell / f4-preflight
 #   pg-10k         one pg_privileges check over a schema of 10,000 tables (expect_count 10000)
 #   local-1000     a generated pack of 1,000 host-local checks (file, env_var, config_drift)
+#   local-10k      the same pack at 10,000 checks, alternating with local-1000 (ratio: linearity)
 #   summary-1000   preflight summary over a directory of 1,000 JSON reports (summary_reports.sh)
 # Peak RSS is GNU time's %M: the largest resident set of any one process of the run's tree.
 #
@@ -22,17 +27,10 @@ HERE=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
 ROOT=$(cd -- "$HERE/../.." && pwd -P)
 SANDBOX=$ROOT/tests/sandbox/sandbox.sh
 readonly HERE ROOT SANDBOX
-readonly WIDE_SCHEMA=bench_wide WIDE_TABLES=10000 LOCAL_CHECKS=1000 SUMMARY_REPORTS=1000
+readonly WIDE_SCHEMA=bench_wide WIDE_TABLES=10000 SUMMARY_REPORTS=1000
 
-say() { printf 'bench: %s\n' "$*" >&2; }
-die() {
-    printf 'bench: error: %s\n' "$*" >&2
-    exit 1
-}
-usage() {
-    sed -n '/^# Usage:/,/^# Exit:/s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
-    exit 64
-}
+# shellcheck source=tests/bench/lib.sh
+. "$HERE/lib.sh"
 
 quick=0
 out=$HERE/last-run.json
@@ -54,7 +52,7 @@ runs=$((quick ? 3 : 15))
 for tool in jq psql gpg pg_dump /usr/bin/time; do
     command -v "$tool" >/dev/null || die "$tool is needed (apt-get install jq postgresql-client gnupg time)"
 done
-/usr/bin/time -f %M -o /dev/null true 2>/dev/null || die "/usr/bin/time is not GNU time (apt-get install time)"
+need_gnu_time
 
 # --- sandbox and scratch space; the trap always takes both down --------------------------------
 SBX=$(mktemp -d /tmp/pfb.XXXX)
@@ -82,35 +80,7 @@ db_conninfo=
 for v in "${VARS[@]}"; do [[ $v == db=* ]] && db_conninfo=${v#db=}; done
 [[ -n $db_conninfo ]] || die "sandbox.sh vars printed no db=..."
 
-# --- measuring ---------------------------------------------------------------------------------
-# timed EXPECTED_EXIT LABEL CMD...: one whole-process run; sets LAST_US (wall, µs) and LAST_KB
-# (peak RSS). A run that cannot execute or exits otherwise than expected stops the benchmark.
-timed() {
-    local expected=$1 label=$2 t0 t1 rc
-    shift 2
-    t0=$EPOCHREALTIME
-    if /usr/bin/time -f %M -o "$WORK/rss" "$@" >"$WORK/stdout" 2>"$WORK/stderr"; then rc=0; else rc=$?; fi
-    t1=$EPOCHREALTIME
-    if ((rc != expected)); then
-        say "$label exited $rc, expected $expected; its output:"
-        cat "$WORK/stdout" "$WORK/stderr" >&2
-        die "$label: unexpected exit status $rc"
-    fi
-    LAST_US=$((10#${t1/./} - 10#${t0/./}))
-    LAST_KB=$(tail -n 1 "$WORK/rss")
-    [[ $LAST_KB =~ ^[0-9]+$ ]] || die "$label: GNU time reported no peak RSS"
-}
-
-# stats US...: "median_ms p90_ms min_ms" (p90 by nearest rank).
-stats() {
-    printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END {
-        m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-        r = int(0.9 * NR); if (r < 0.9 * NR) r++
-        printf "%.1f %.1f %.1f\n", m / 1000, v[r] / 1000, v[1] / 1000 }'
-}
-max_of() { printf '%s\n' "$@" | sort -n | tail -n 1; }
-median_of() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { printf "%.2f\n", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-
+# --- measuring (timed, stats ... in lib.sh) -----------------------------------------------------
 RESULTS=()  # one JSON object per benchmark
 # record NAME DESCRIPTION TARGET_MS TARGET_RSS_MIB "US..." "KB..."
 record() {
@@ -132,10 +102,32 @@ record() {
          samples_us: $samples}')")
 }
 
-# --- 1. F4: preflight vs the shell equivalent, alternating ------------------------------------
+RATIOS=()  # one JSON object per ratio
+# ratio_record NAME DESCRIPTION TARGET OPERATOR(<=|>=) PER_ROUND...
+ratio_record() {
+    local name=$1 description=$2 target=$3 op=$4
+    shift 4
+    RATIOS+=("$(jq -cn --arg name "$name" --arg description "$description" --arg op "$op" \
+        --argjson median "$(median_of "$@")" --argjson target "$target" \
+        --argjson per_round "[$(IFS=,; echo "$*")]" '
+        {name: $name, description: $description, median: $median, target: $target, op: $op,
+         met: (if $op == "<=" then $median <= $target else $median >= $target end),
+         per_round: $per_round}')")
+}
+
+# --- 1. F4: preflight vs the shell equivalent and vs its floor, in turn -------------------------
 F4=("$binary" run "$ROOT/rules/f4-backup.yaml" "${VARS[@]}")
 SHELL_F4=(bash "$HERE/f4_shell.sh" "${VARS[@]}")
-say "F4: warm-up, then $runs alternating pairs"
+# The children the pack cannot avoid, each alone with the environment the pack gives it
+# (src/child_environment.hpp: a fixed PATH, HOME and the locale, plus the check's own `env:`).
+var_of() { local v; for v in "${VARS[@]}"; do [[ $v == "$1="* ]] && { printf '%s' "${v#*=}"; return; }; done; die "sandbox.sh vars printed no $1=..."; }
+backup_fpr=$(sed -n 's/^BACKUP_GPG_FPR=//p' "$(var_of env_file)")
+[[ -n $backup_fpr ]] || die "the sandbox env file has no BACKUP_GPG_FPR"
+CHILD_ENV=(env -i "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" "HOME=$HOME" "LANG=${LANG:-C}")
+SELFTEST=("${CHILD_ENV[@]}" "BACKUP_GPG_FPR=$backup_fpr" "GNUPGHOME=$(var_of gnupg_home)"
+    "$(var_of runner_interpreter)" "$(var_of backup_runner)" --selftest)
+PG_DUMP_VERSION=("${CHILD_ENV[@]}" pg_dump --version)
+say "F4: warm-up, then $runs rounds of preflight, shell, selftest, pg_dump --version"
 # In state fixed every check of the pack passes: the gate is open (exit 0). The JSON report of
 # this run (outside the timings) gives the per-check durations.
 if ! "$binary" run "$ROOT/rules/f4-backup.yaml" "${VARS[@]}" -f json >"$WORK/f4-report.json" 2>"$WORK/stderr"; then
@@ -146,17 +138,28 @@ fi
 f4_count=$(jq '.checks | length' "$WORK/f4-report.json")
 timed 0 "preflight F4 (warm-up)" "${F4[@]}"
 timed 0 "f4_shell.sh (warm-up)" "${SHELL_F4[@]}"
-a_us=() a_kb=() b_us=() b_kb=() ratios=()
+timed 0 "selftest (warm-up)" "${SELFTEST[@]}"
+grep -q 'SELFTEST: PASS' "$WORK/stdout" || die "the runner's selftest does not print SELFTEST: PASS"
+timed 0 "pg_dump --version (warm-up)" "${PG_DUMP_VERSION[@]}"
+a_us=() a_kb=() b_us=() b_kb=() c_us=() c_kb=() d_us=() d_kb=() speedups=() floor_ratios=()
 for ((i = 0; i < runs; i++)); do
     timed 0 "preflight F4" "${F4[@]}"
     a_us+=("$LAST_US") a_kb+=("$LAST_KB")
     timed 0 "f4_shell.sh" "${SHELL_F4[@]}"
     b_us+=("$LAST_US") b_kb+=("$LAST_KB")
-    ratios+=("$(awk -v b="$LAST_US" -v a="${a_us[-1]}" 'BEGIN { printf "%.3f", b / a }')")
+    timed 0 "selftest" "${SELFTEST[@]}"
+    c_us+=("$LAST_US") c_kb+=("$LAST_KB")
+    timed 0 "pg_dump --version" "${PG_DUMP_VERSION[@]}"
+    d_us+=("$LAST_US") d_kb+=("$LAST_KB")
+    speedups+=("$(ratio "${b_us[-1]}" "${a_us[-1]}")")
+    floor_ratios+=("$(ratio "${a_us[-1]}" "$(max_of "${c_us[-1]}" "${d_us[-1]}")")")
 done
-record f4-preflight "preflight run rules/f4-backup.yaml ($f4_count checks, sandbox state fixed)" 50 30 "${a_us[*]}" "${a_kb[*]}"
+record f4-preflight "preflight run rules/f4-backup.yaml ($f4_count checks, sandbox state fixed)" "" 30 "${a_us[*]}" "${a_kb[*]}"
 record f4-shell "tests/bench/f4_shell.sh: bash + psql + gpg + jq, same checks" "" "" "${b_us[*]}" "${b_kb[*]}"
-ratio=$(median_of "${ratios[@]}")
+record f4-selftest "the runner's --selftest alone, as the pack runs it" "" "" "${c_us[*]}" "${c_kb[*]}"
+record f4-pg-dump "pg_dump --version alone (PATH's pg_dump: Debian's pg_wrapper)" "" "" "${d_us[*]}" "${d_kb[*]}"
+ratio_record f4-floor "f4-preflight / the slower of f4-selftest and f4-pg-dump, per round" 1.25 "<=" "${floor_ratios[@]}"
+ratio_record f4-speedup "f4-shell / f4-preflight, per round" 1 ">=" "${speedups[@]}"
 
 # --- 2. one pg_privileges check over 10,000 tables ---------------------------------------------
 # As the sandbox does: the superuser `postgres` over the cluster's socket, as the cluster's OS owner.
@@ -211,50 +214,68 @@ for ((i = 0; i < runs; i++)); do
 done
 record pg-10k "one pg_privileges check, schema of $WIDE_TABLES tables, SELECT + 4 forbidden + superuser" 100 30 "${us[*]}" "${kb[*]}"
 
-# --- 3. a pack of 1,000 host-local checks ------------------------------------------------------
-# 334 file checks (exists, type, mode_max, one content regex) over 334 files; 333 env_var checks
-# (regex) over 333 variables in 3 env files; 333 config_drift checks (2 JSON pointers each) over
-# 333 JSON files.
-say "generating a pack of $LOCAL_CHECKS host-local checks"
-local_dir=$WORK/local
-mkdir -p "$local_dir/files" "$local_dir/conf"
-n_file=334 n_env=333 n_conf=333
-for ((i = 0; i < n_file; i++)); do
-    printf 'name: service-%04d\nlisten: 127.0.0.1:%d\nlog_level: info\n' "$i" "$((20000 + i))" >"$local_dir/files/f$i.conf"
-done
-chmod 0640 "$local_dir"/files/*.conf
-for ((f = 0; f < 3; f++)); do
-    for ((i = f; i < n_env; i += 3)); do
-        printf 'APP_SETTING_%04d=%s\n' "$i" "$(printf '%032x' "$((i * 7919 + 17))")"
-    done >"$local_dir/app$f.env"
-done
-for ((i = 0; i < n_conf; i++)); do
-    printf '{"service": {"name": "svc-%04d", "port": %d, "enabled": true}, "tags": ["bench"]}\n' "$i" "$((30000 + i))" >"$local_dir/conf/c$i.json"
-done
-{
-    printf 'preflight: 1\npack: bench-local-1000\ntitle: 1,000 host-local checks\nchecks:\n'
+# --- 3. packs of 1,000 and 10,000 host-local checks, in turn ----------------------------------
+# local_pack N NAME: a third file checks (exists, type, mode_max, one content regex), a third
+# env_var checks (regex) over N/3 variables in 3 env files, a third config_drift checks (2 JSON
+# pointers each) over N/3 JSON files. The pack is the directory $WORK/NAME.rules/, 1,000 checks
+# per file (a rule file may hold at most 1 MiB); its files are under $WORK/NAME/.
+local_pack() {
+    local n=$1 name=$2 dir=$WORK/$2 i f k
+    local n_env=$((n / 3)) n_conf=$((n / 3))
+    local n_file=$((n - n_env - n_conf))
+    mkdir -p "$dir/files" "$dir/conf" "$WORK/$name.rules"
     for ((i = 0; i < n_file; i++)); do
-        printf '  - id: file-%04d\n    kind: file\n    path: %s\n    type: file\n    mode_max: "0644"\n    contains: ["^listen: 127\\\\.0\\\\.0\\\\.1:%d$"]\n' \
-            "$i" "$local_dir/files/f$i.conf" "$((20000 + i))"
+        printf 'name: service-%05d\nlisten: 127.0.0.1:%d\nlog_level: info\n' "$i" "$((20000 + i))" >"$dir/files/f$i.conf"
     done
-    for ((i = 0; i < n_env; i++)); do
-        printf '  - id: env-%04d\n    kind: env_var\n    name: APP_SETTING_%04d\n    file: %s\n    matches: "^[0-9a-f]{32}$"\n' \
-            "$i" "$i" "$local_dir/app$((i % 3)).env"
+    chmod 0640 "$dir"/files/*.conf
+    for ((f = 0; f < 3; f++)); do
+        for ((i = f; i < n_env; i += 3)); do
+            printf 'APP_SETTING_%05d=%032x\n' "$i" "$((i * 7919 + 17))"
+        done >"$dir/app$f.env"
     done
     for ((i = 0; i < n_conf; i++)); do
-        printf '  - id: conf-%04d\n    kind: config_drift\n    path: %s\n    format: json\n    expect:\n      /service/name: "svc-%04d"\n      /service/port: %d\n' \
-            "$i" "$local_dir/conf/c$i.json" "$i" "$((30000 + i))"
+        printf '{"service": {"name": "svc-%05d", "port": %d, "enabled": true}, "tags": ["bench"]}\n' "$i" "$((30000 + i))" >"$dir/conf/c$i.json"
     done
-} >"$WORK/local-1000.yaml"
-LOCAL=("$binary" run "$WORK/local-1000.yaml")
-say "local-1000: warm-up, then $runs runs"
+    for ((k = 0; k < n; k++)); do
+        if ((k % 1000 == 0)); then
+            exec 3>"$WORK/$name.rules/part-$((k / 1000)).yaml"
+            printf 'preflight: 1\npack: bench-%s-%d\ntitle: %d host-local checks\nchecks:\n' "$name" "$((k / 1000))" "$n" >&3
+        fi
+        if ((k < n_file)); then
+            i=$k
+            printf '  - id: file-%05d\n    kind: file\n    path: %s\n    type: file\n    mode_max: "0644"\n    contains: ["^listen: 127\\\\.0\\\\.0\\\\.1:%d$"]\n' \
+                "$i" "$dir/files/f$i.conf" "$((20000 + i))" >&3
+        elif ((k < n_file + n_env)); then
+            i=$((k - n_file))
+            printf '  - id: env-%05d\n    kind: env_var\n    name: APP_SETTING_%05d\n    file: %s\n    matches: "^[0-9a-f]{32}$"\n' \
+                "$i" "$i" "$dir/app$((i % 3)).env" >&3
+        else
+            i=$((k - n_file - n_env))
+            printf '  - id: conf-%05d\n    kind: config_drift\n    path: %s\n    format: json\n    expect:\n      /service/name: "svc-%05d"\n      /service/port: %d\n' \
+                "$i" "$dir/conf/c$i.json" "$i" "$((30000 + i))" >&3
+        fi
+    done
+    exec 3>&-
+}
+say "generating packs of 1,000 and 10,000 host-local checks"
+local_pack 1000 local-1000
+local_pack 10000 local-10k
+LOCAL=("$binary" run "$WORK/local-1000.rules")
+LOCAL_10K=("$binary" run "$WORK/local-10k.rules")
+say "local-1000, local-10k: warm-up, then $runs pairs"
 timed 0 "local-1000 (warm-up)" "${LOCAL[@]}"
-us=() kb=()
+timed 0 "local-10k (warm-up)" "${LOCAL_10K[@]}"
+a_us=() a_kb=() b_us=() b_kb=() scale_ratios=()
 for ((i = 0; i < runs; i++)); do
     timed 0 "local-1000" "${LOCAL[@]}"
-    us+=("$LAST_US") kb+=("$LAST_KB")
+    a_us+=("$LAST_US") a_kb+=("$LAST_KB")
+    timed 0 "local-10k" "${LOCAL_10K[@]}"
+    b_us+=("$LAST_US") b_kb+=("$LAST_KB")
+    scale_ratios+=("$(ratio "${b_us[-1]}" "${a_us[-1]}")")
 done
-record local-1000 "$LOCAL_CHECKS generated checks: 334 file, 333 env_var, 333 config_drift" 200 30 "${us[*]}" "${kb[*]}"
+record local-1000 "1,000 generated checks: 334 file, 333 env_var, 333 config_drift" 200 30 "${a_us[*]}" "${a_kb[*]}"
+record local-10k "10,000 generated checks: 3,334 file, 3,333 env_var, 3,333 config_drift" 1000 64 "${b_us[*]}" "${b_kb[*]}"
+ratio_record local-scaling "local-10k / local-1000, per pair (10 = linear)" 10 "<=" "${scale_ratios[@]}"
 
 # --- 4. summary over 1,000 reports --------------------------------------------------------------
 # Copies of three real reports of a 15-check host-local pack, with varied host names (every 10th
@@ -274,21 +295,20 @@ record summary-1000 "preflight summary DIR of $SUMMARY_REPORTS JSON reports (15 
 # --- report --------------------------------------------------------------------------------------
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 results_json=$(printf '%s\n' "${RESULTS[@]}" | jq -s .)
+ratios_json=$(printf '%s\n' "${RATIOS[@]}" | jq -s .)
 f4_checks=$(jq -c '[.checks[] | {id, status, duration_ms}]' "$WORK/f4-report.json" 2>/dev/null || echo null)
-jq -n --argjson results "$results_json" --argjson ratio "$ratio" \
-    --argjson ratios "[$(IFS=,; echo "${ratios[*]}")]" --argjson f4_checks "$f4_checks" \
+jq -n --argjson results "$results_json" --argjson ratios "$ratios_json" --argjson f4_checks "$f4_checks" \
     --arg binary "$binary" --arg version "$("$binary" --version 2>/dev/null | head -n 1)" \
     --arg cpu "$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)" \
     --argjson cores "$(nproc)" --arg kernel "$(uname -sr)" \
     --arg load_before "$load_before" --arg load_after "$load_after" \
     --argjson quick "$quick" --argjson setup_ms "$setup_ms" --argjson sandbox_ms "$sandbox_ms" \
     --arg date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" '
-    {schema: "preflight.bench/v1", date_utc: $date, quick: ($quick == 1), binary: $binary,
+    {schema: "preflight.bench/v2", date_utc: $date, quick: ($quick == 1), binary: $binary,
      version: $version,
      machine: {cpu: $cpu, cores: $cores, kernel: $kernel, loadavg_before: $load_before,
                loadavg_after: $load_after},
-     benchmarks: $results,
-     f4_speedup: {median_ratio: $ratio, target: 6, met: ($ratio >= 6), per_pair: $ratios},
+     benchmarks: $results, ratios: $ratios,
      f4_check_durations_ms: $f4_checks,
      sandbox_up_ms: $sandbox_ms, pg_10k_setup_ms: $setup_ms}' >"$out.tmp"
 mv -f "$out.tmp" "$out"
@@ -296,14 +316,19 @@ mv -f "$out.tmp" "$out"
 {
     printf '\n%-14s %10s %9s %9s %9s  %-22s %s\n' benchmark median_ms p90_ms min_ms rss_MiB target met
     jq -r '.benchmarks[] | [.name, .median_ms, .p90_ms, .min_ms, .peak_rss_mib,
-        (if .target_ms then "<= \(.target_ms) ms, <= \(.target_rss_mib) MiB" else "(reference)" end),
-        (if .target_ms then (if .met then "yes" else "no" end) else "-" end)] | @tsv' "$out" |
+        ([(if .target_ms then "<= \(.target_ms) ms" else empty end),
+          (if .target_rss_mib then "<= \(.target_rss_mib) MiB" else empty end)] | join(", ")
+         | if . == "" then "(reference)" else . end),
+        (if .target_ms or .target_rss_mib then (if .met then "yes" else "no" end) else "-" end)] | @tsv' "$out" |
         while IFS=$'\t' read -r name median p90 min rss target met; do
             printf '%-14s %10.1f %9.1f %9.1f %9.1f  %-22s %s\n' "$name" "$median" "$p90" "$min" "$rss" "$target" "$met"
         done
-    printf 'f4 speed-up    %sx  (median of %d per-pair ratios shell/preflight; target >= 6x: %s)\n' \
-        "$ratio" "${#ratios[@]}" "$(jq -r 'if .f4_speedup.met then "yes" else "no" end' "$out")"
+    printf '\n%-14s %8s  %-7s %s  %s\n' ratio median target met "what (median of per-round ratios, this run)"
+    jq -r '.ratios[] | [.name, .median, "\(.op) \(.target)", (if .met then "yes" else "no" end), .description] | @tsv' "$out" |
+        while IFS=$'\t' read -r name median target met description; do
+            printf '%-14s %8.2f  %-7s %-3s  %s\n' "$name" "$median" "$target" "$met" "$description"
+        done
     printf 'runs per benchmark: %d after 1 warm-up · %d cores · load %s before, %s after\n' \
         "$runs" "$(nproc)" "$load_before" "$load_after"
     printf 'JSON: %s\n' "$out"
-} 
+}
