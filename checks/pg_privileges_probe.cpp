@@ -83,8 +83,8 @@ unreadable AS (
     AND d.refclassid = 'pg_catalog.pg_class'::regclass AND d.deptype IN ('a', 'i')
     -- CASE keeps the privilege call off anything but a sequence, whatever order the planner
     -- picks: has_sequence_privilege raises on a non-sequence.
-    AND CASE WHEN s.relkind = 'S' THEN NOT pg_catalog.has_sequence_privilege(t.oid, s.oid, 'SELECT')
-             ELSE false END
+    AND CASE WHEN s.relkind = 'S'
+             THEN NOT pg_catalog.has_sequence_privilege(t.oid, s.oid, 'SELECT') ELSE false END
 ),
 -- The checked tables that may have something to report (IN over a CTE stays a hashed subplan).
 reported AS (
@@ -129,7 +129,8 @@ SELECT 2, r.ord, n.nspname::text, c.relname::text, 'true', r.held::text,
            AND d.refclassid = 'pg_catalog.pg_class'::regclass AND d.refobjid = c.oid
            AND d.deptype IN ('a', 'i')
            -- As above; here it also keeps the call off the table's TOAST table (also 'i').
-           AND CASE WHEN s.relkind = 'S' THEN NOT pg_catalog.has_sequence_privilege(t.oid, s.oid, 'SELECT')
+           AND CASE WHEN s.relkind = 'S'
+                    THEN NOT pg_catalog.has_sequence_privilege(t.oid, s.oid, 'SELECT')
                     ELSE false END) END
 FROM reported r
 JOIN pg_catalog.pg_class c ON c.oid = r.reloid

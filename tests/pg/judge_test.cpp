@@ -32,7 +32,8 @@ PrivilegeFacts facts_of(std::vector<TablePrivilegeFacts> tables) {
         if (!table.table_exists) continue;
         ++facts.tables_checked;
         bool known = false;
-        for (const auto& schema : facts.schemas) known = known || schema.schema == table.name.schema;
+        for (const auto& schema : facts.schemas)
+            known = known || schema.schema == table.name.schema;
         if (!known) facts.schemas.push_back({table.name.schema, true});
     }
     facts.tables = std::move(tables);
