@@ -54,8 +54,6 @@ public:
             schemas.push_back(name->schema);
             names.push_back(name->table);
         }
-        std::vector<std::string> asked = resolved.privileges;
-        asked.insert(asked.end(), resolved.forbid.begin(), resolved.forbid.end());
 
         auto* postgres = context.host().postgres;
         if (!postgres)
@@ -66,7 +64,8 @@ public:
             rows = postgres->query(pg_query_scope(context), connection, privilege_query(),
                                    {role_name, text_array_literal(schemas),
                                     text_array_literal(names), resolved.schema.value_or(""),
-                                    text_array_literal(asked),
+                                    text_array_literal(resolved.privileges),
+                                    text_array_literal(resolved.forbid),
                                     resolved.pg_dump_readable ? "true" : "false"});
         } catch (const host::PgError& e) {
             return Outcome::error(e.what());

@@ -13,12 +13,12 @@
 
 namespace preflight {
 
-/// One table as the privilege query saw it.
+/// One table the privilege query reports: a listed table that does not exist, or one with
+/// something to judge (a required privilege missing, a forbidden one held, or with
+/// pg_dump_readable, row-level security or an owned sequence without SELECT).
 struct TablePrivilegeFacts {
     QualifiedName name;
-    bool schema_exists = false;
     bool table_exists = false;          ///< a table, view, materialized view or foreign table
-    std::optional<bool> schema_usage;   ///< the role's USAGE on the schema, when it exists
     std::vector<std::string> held;      ///< of the privileges asked about (required and forbidden)
     // What pg_dump reads beyond the rows' SELECT (asked only with pg_dump_readable):
     bool row_security = false;        ///< an ordinary table with row-level security enabled
@@ -29,6 +29,12 @@ struct TablePrivilegeFacts {
     std::vector<std::string> sequences_without_select;
 };
 
+/// The role's USAGE on a schema holding at least one checked table.
+struct SchemaUsageFacts {
+    std::string schema;
+    bool usage = false;
+};
+
 /// Everything the privilege query reports.
 struct PrivilegeFacts {
     std::string role;  ///< as checked: the connected user when the check names no role
@@ -37,7 +43,12 @@ struct PrivilegeFacts {
     bool bypass_rls = false;          ///< BYPASSRLS: row-level security never applies to the role
     bool schema_exists = false;       ///< meaningful when the rules name a schema
     long long schema_table_count = 0;  ///< tables (ordinary and partitioned) of that schema
-    /// The listed tables in order, then the schema's other tables by name.
+    /// Every table checked: the listed ones that exist and the schema's others, reported or not.
+    long long tables_checked = 0;
+    /// Each schema holding a checked table, in the order of its first table.
+    std::vector<SchemaUsageFacts> schemas;
+    /// The tables to report (see TablePrivilegeFacts), listed ones in order, then the schema's
+    /// others by name. Tables with nothing to report may be here too: the judge judges them all.
     std::vector<TablePrivilegeFacts> tables;
 };
 
@@ -71,7 +82,9 @@ Outcome judge_privileges(const PrivilegeFacts& facts, const PrivilegeRules& rule
 
 /// The one catalog query answering for every table, read-only and touching no row: $1 the role
 /// ("" = current_user), $2/$3 the listed tables' schemas and names (text[]), $4 the schema ("" =
-/// none), $5 the privileges asked about (text[]), $6 'true' to also ask what pg_dump reads.
+/// none), $5 the required privileges and $6 the forbidden ones (text[]), $7 'true' to also ask
+/// what pg_dump reads. Its rows carry only what the judge reports: the rows of a 100,000-table
+/// schema where every grant is right are a header and one schema row.
 const char* privilege_query();
 
 /// The facts in the rows of privilege_query(). Throws std::runtime_error on anything unexpected.

@@ -25,7 +25,7 @@ std::string name_list(const std::vector<std::string>& names) {
     return text;
 }
 
-std::string tables_word(size_t count) { return count == 1 ? "table" : "tables"; }
+std::string tables_word(long long count) { return count == 1 ? "table" : "tables"; }
 
 bool holds(const TablePrivilegeFacts& table, const std::string& privilege) {
     return std::find(table.held.begin(), table.held.end(), privilege) != table.held.end();
@@ -86,24 +86,23 @@ Outcome judge_privileges(const PrivilegeFacts& facts, const PrivilegeRules& rule
             findings.push_back("schema " + schema + " has no tables");
     }
 
+    // `present` holds the checked tables the query reported, not all of them: the counts below
+    // are facts.tables_checked.
     std::vector<std::string> missing_tables, schemas_without_usage;
     std::vector<const TablePrivilegeFacts*> present;
     for (const auto& table : facts.tables) {
-        if (!table.table_exists) {
+        if (table.table_exists)
+            present.push_back(&table);
+        else
             missing_tables.push_back(table.name.quoted());
-            continue;
-        }
-        present.push_back(&table);
-        const std::string schema = quote_ident(table.name.schema);
-        if (table.schema_usage == false &&
-            std::find(schemas_without_usage.begin(), schemas_without_usage.end(), schema) ==
-                schemas_without_usage.end())
-            schemas_without_usage.push_back(schema);
     }
-    observed["tables_checked"] = present.size();
+    for (const auto& schema : facts.schemas)
+        if (!schema.usage) schemas_without_usage.push_back(quote_ident(schema.schema));
+    const long long checked = facts.tables_checked;
+    observed["tables_checked"] = checked;
     if (!missing_tables.empty()) {
         findings.push_back(std::to_string(missing_tables.size()) + " " +
-                           tables_word(missing_tables.size()) +
+                           tables_word(static_cast<long long>(missing_tables.size())) +
                            (missing_tables.size() == 1 ? " does" : " do") +
                            " not exist: " + name_list(missing_tables));
         observed["missing_tables"] = missing_tables;
@@ -117,8 +116,8 @@ Outcome judge_privileges(const PrivilegeFacts& facts, const PrivilegeRules& rule
             remedy.push_back("GRANT USAGE ON SCHEMA " + schema + " TO " + role + ";");
     }
 
-    const std::string of_all = " of " + std::to_string(present.size()) + " " +
-                               tables_word(present.size()) + ": ";
+    const std::string of_all =
+        " of " + std::to_string(checked) + " " + tables_word(checked) + ": ";
     auto report = [&](const std::vector<std::string>& privileges, bool wanted,
                       const std::string& verb, const char* key) {
         nlohmann::json by_privilege = nlohmann::json::object();
@@ -179,8 +178,8 @@ Outcome judge_privileges(const PrivilegeFacts& facts, const PrivilegeRules& rule
 
     if (findings.empty()) {
         std::string message = "role " + role + " holds " + join(rules.privileges, ", ") +
-                              " on all " + std::to_string(present.size()) + " " +
-                              tables_word(present.size());
+                              " on all " + std::to_string(checked) + " " +
+                              tables_word(checked);
         if (rules.schema && !rules.has_listed_tables)
             message += " of schema " + quote_ident(*rules.schema);
         if (rules.pg_dump_readable)

@@ -9,6 +9,8 @@
 #                  The four run in turn (A,B,C,D,A,B,C,D...); the ratios are medians of per-round
 #                  ratios: f4-preflight / floor (target <= 1.25) and f4-shell / f4-preflight
 #   pg-10k         one pg_privileges check over a schema of 10,000 tables (expect_count 10000)
+#   pg-100k        the same over 100,000 tables, alternating with psql-100k (the naive psql
+#                  has_table_privilege one-liner): median of per-pair ratios, target <= 1
 #   local-1000     a generated pack of 1,000 host-local checks (file, env_var, config_drift)
 #   local-10k      the same pack at 10,000 checks, alternating with local-1000 (ratio: linearity)
 #   summary-1000   preflight summary over a directory of 1,000 JSON reports (summary_reports.sh)
@@ -214,6 +216,76 @@ for ((i = 0; i < runs; i++)); do
 done
 record pg-10k "one pg_privileges check, schema of $WIDE_TABLES tables, SELECT + 4 forbidden + superuser" 100 30 "${us[*]}" "${kb[*]}"
 
+# --- 2b. one pg_privileges check over 100,000 tables vs the psql one-liner, alternating ---------
+# A schema of 100,000 tables, all granted as the pg-10k case grants them; pg-100k is preflight
+# with the pg-10k rules (SELECT, 4 forbidden, superuser: forbid, expect_count), psql-100k the
+# naive has_table_privilege query an operator would type, through the real psql binary on the
+# same connection (cutter_exec, SCRAM, the sandbox's passfile). Run alternately (A,B,A,B...);
+# the ratio is the median of per-pair ratios preflight/psql (target <= 1).
+bench_pg_100k() {
+    local schema=bench_huge tables=100000 start i
+    say "creating $tables tables in schema $schema (a minute or so)"
+    start=$EPOCHREALTIME
+    (cd "$SBX/pg" && as_owner "$pg_bindir/psql" -X -q -v ON_ERROR_STOP=1 -h "$SBX/pg/run" -p 5432 \
+        -U postgres -d directus >/dev/null) <<SQL || die "could not create the $tables tables"
+CREATE SCHEMA $schema;
+GRANT USAGE ON SCHEMA $schema TO cutter_exec;
+ALTER DEFAULT PRIVILEGES IN SCHEMA $schema GRANT SELECT ON TABLES TO cutter_exec;
+DO \$\$
+BEGIN
+  FOR i IN 1..$tables LOOP
+    EXECUTE format('CREATE TABLE $schema.%I (id integer, note text)', 't' || lpad(i::text, 6, '0'));
+    IF i % 1000 = 0 THEN COMMIT; END IF;
+  END LOOP;
+END
+\$\$;
+ANALYZE pg_catalog.pg_class;
+SQL
+    PG100K_SETUP_MS=$(((10#${EPOCHREALTIME/./} - 10#${start/./}) / 1000))
+    cat >"$WORK/pg-100k.yaml" <<YAML
+preflight: 1
+pack: bench-pg-100k
+title: SELECT on every table of a 100,000-table schema, and no write privilege
+vars:
+  db: ""
+connections:
+  huge:
+    postgres: "\${var.db}"
+checks:
+  - id: huge-select-grants
+    kind: pg_privileges
+    connection: huge
+    role: cutter_exec
+    schema: $schema
+    expect_count: $tables
+    privileges: [SELECT]
+    forbid: [INSERT, UPDATE, DELETE, TRUNCATE]
+    superuser: forbid
+YAML
+    local has="has_table_privilege('cutter_exec', c.oid"
+    local naive="SELECT c.oid::regclass FROM pg_class c WHERE c.relnamespace = '$schema'::regnamespace"
+    naive+=" AND c.relkind IN ('r','p') AND (NOT $has, 'SELECT') OR $has, 'INSERT')"
+    naive+=" OR $has, 'UPDATE') OR $has, 'DELETE') OR $has, 'TRUNCATE'))"
+    local -a preflight=("$binary" run "$WORK/pg-100k.yaml" --var "db=$db_conninfo")
+    local -a one_liner=("$pg_bindir/psql" -X -At "$db_conninfo" -c "$naive")
+    say "pg-100k vs psql-100k: warm-up, then $runs alternating pairs"
+    timed 0 "pg-100k (warm-up)" "${preflight[@]}"
+    timed 0 "psql-100k (warm-up)" "${one_liner[@]}"
+    [[ ! -s $WORK/stdout ]] || die "psql-100k names tables lacking a grant: $(head -n 3 "$WORK/stdout")"
+    local -a a_us=() a_kb=() b_us=() b_kb=() pairs=()
+    for ((i = 0; i < runs; i++)); do
+        timed 0 "pg-100k" "${preflight[@]}"
+        a_us+=("$LAST_US") a_kb+=("$LAST_KB")
+        timed 0 "psql-100k" "${one_liner[@]}"
+        b_us+=("$LAST_US") b_kb+=("$LAST_KB")
+        pairs+=("$(ratio "${a_us[-1]}" "$LAST_US")")
+    done
+    record pg-100k "one pg_privileges check, schema of $tables tables, SELECT + 4 forbidden + superuser" "" 32 "${a_us[*]}" "${a_kb[*]}"
+    record psql-100k "psql -c: the naive has_table_privilege query over the same $tables tables" "" "" "${b_us[*]}" "${b_kb[*]}"
+    ratio_record pg-100k-vs-psql "pg-100k / psql-100k, per pair" 1 "<=" "${pairs[@]}"
+}
+bench_pg_100k
+
 # --- 3. packs of 1,000 and 10,000 host-local checks, in turn ----------------------------------
 # local_pack N NAME: a third file checks (exists, type, mode_max, one content regex), a third
 # env_var checks (regex) over N/3 variables in 3 env files, a third config_drift checks (2 JSON
@@ -303,6 +375,7 @@ jq -n --argjson results "$results_json" --argjson ratios "$ratios_json" --argjso
     --argjson cores "$(nproc)" --arg kernel "$(uname -sr)" \
     --arg load_before "$load_before" --arg load_after "$load_after" \
     --argjson quick "$quick" --argjson setup_ms "$setup_ms" --argjson sandbox_ms "$sandbox_ms" \
+    --argjson pg100k_setup_ms "${PG100K_SETUP_MS:-null}" \
     --arg date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" '
     {schema: "preflight.bench/v2", date_utc: $date, quick: ($quick == 1), binary: $binary,
      version: $version,
@@ -310,7 +383,7 @@ jq -n --argjson results "$results_json" --argjson ratios "$ratios_json" --argjso
                loadavg_after: $load_after},
      benchmarks: $results, ratios: $ratios,
      f4_check_durations_ms: $f4_checks,
-     sandbox_up_ms: $sandbox_ms, pg_10k_setup_ms: $setup_ms}' >"$out.tmp"
+     sandbox_up_ms: $sandbox_ms, pg_10k_setup_ms: $setup_ms, pg_100k_setup_ms: $pg100k_setup_ms}' >"$out.tmp"
 mv -f "$out.tmp" "$out"
 
 {

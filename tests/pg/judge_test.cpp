@@ -9,11 +9,10 @@ using namespace preflight;
 namespace {
 
 TablePrivilegeFacts table(const std::string& schema, const std::string& name,
-                          std::vector<std::string> held, bool usage = true) {
+                          std::vector<std::string> held) {
     TablePrivilegeFacts facts;
     facts.name = {schema, name};
-    facts.schema_exists = facts.table_exists = true;
-    facts.schema_usage = usage;
+    facts.table_exists = true;
     facts.held = std::move(held);
     return facts;
 }
@@ -24,9 +23,19 @@ TablePrivilegeFacts absent(const std::string& schema, const std::string& name) {
     return facts;
 }
 
+// Facts as the query reports them when `tables` are all the tables checked: each existing
+// table counted, each of their schemas with USAGE, in the order of its first table.
 PrivilegeFacts facts_of(std::vector<TablePrivilegeFacts> tables) {
     PrivilegeFacts facts;
     facts.role = "cutter_exec";
+    for (const auto& table : tables) {
+        if (!table.table_exists) continue;
+        ++facts.tables_checked;
+        bool known = false;
+        for (const auto& schema : facts.schemas)
+            known = known || schema.schema == table.name.schema;
+        if (!known) facts.schemas.push_back({table.name.schema, true});
+    }
     facts.tables = std::move(tables);
     return facts;
 }
@@ -96,8 +105,9 @@ TEST_CASE("judge_privileges: a missing table is reported apart and gets no GRANT
 }
 
 TEST_CASE("judge_privileges: no USAGE on the schema is reported apart, once per schema") {
-    auto outcome = judge_privileges(
-        facts_of({table("s", "a", {"SELECT"}, false), table("s", "b", {}, false)}), listed());
+    auto facts = facts_of({table("s", "a", {"SELECT"}), table("s", "b", {})});
+    facts.schemas[0].usage = false;
+    auto outcome = judge_privileges(facts, listed());
     CHECK(outcome.message ==
           "role cutter_exec: no USAGE on schema s; lacks SELECT on 1 of 2 tables: s.b");
     CHECK(outcome.generated_remedy ==
@@ -149,12 +159,13 @@ TEST_CASE("judge_privileges: schema and expected count") {
     auto outcome = judge_privileges(facts, rules);
     CHECK(outcome.message == "role cutter_exec: schema cutter_governance has 1 table, expected 9");
     facts.schema_table_count = 9;
-    for (int i = 0; i < 8; ++i) facts.tables.push_back(table("cutter_governance", "t" + std::to_string(i), {"SELECT"}));
+    facts.tables_checked = 9;  // the eight others hold every grant: the query leaves them out
     CHECK(judge_privileges(facts, rules).message ==
           "role cutter_exec holds SELECT on all 9 tables of schema cutter_governance");
     facts.schema_exists = false;
     facts.tables.clear();
-    facts.schema_table_count = 0;
+    facts.schemas.clear();
+    facts.schema_table_count = facts.tables_checked = 0;
     CHECK(judge_privileges(facts, rules).message ==
           "role cutter_exec: schema cutter_governance does not exist");
     rules.expect_count.reset();
@@ -174,6 +185,38 @@ TEST_CASE("judge_privileges: an unknown role, and long lists are cut at ten name
           "role cutter_exec: lacks SELECT on 12 of 12 tables: s.t0, s.t1, s.t2, s.t3, s.t4, s.t5, "
           "s.t6, s.t7, s.t8, s.t9 and 2 more");
     CHECK(outcome.observed["missing_privileges"]["SELECT"].size() == 12);
+}
+
+TEST_CASE("judge_privileges: counts are the tables checked, not the tables reported") {
+    // The query reports only the tables with something to say: of 100,000, the one lacking SELECT.
+    PrivilegeRules rules;
+    rules.schema = "big";
+    rules.expect_count = 100000;
+    rules.forbid = {"INSERT"};
+    auto facts = facts_of({table("big", "t05000", {"INSERT"})});
+    facts.schema_exists = true;
+    facts.schema_table_count = facts.tables_checked = 100000;
+    auto outcome = judge_privileges(facts, rules);
+    CHECK(outcome.message == "role cutter_exec: lacks SELECT on 1 of 100000 tables: big.t05000; "
+                             "holds forbidden INSERT on 1 of 100000 tables: big.t05000");
+    CHECK(outcome.generated_remedy == "GRANT SELECT ON big.t05000 TO cutter_exec;\n"
+                                      "REVOKE INSERT ON big.t05000 FROM cutter_exec;");
+    CHECK(outcome.observed["tables_checked"] == 100000);
+    facts.tables.clear();
+    outcome = judge_privileges(facts, rules);
+    CHECK(outcome.status == Status::pass);
+    CHECK(outcome.message == "role cutter_exec holds SELECT on all 100000 tables of schema big; "
+                             "holds none of INSERT");
+}
+
+TEST_CASE("judge_privileges: schemas without USAGE come in the order the query gives them") {
+    auto facts = facts_of({table("b", "x", {"SELECT"}), table("A b", "y", {"SELECT"})});
+    facts.schemas = {{"b", false}, {"A b", false}, {"c", true}};
+    facts.tables_checked = 5;
+    auto outcome = judge_privileges(facts, listed());
+    CHECK(outcome.message == "role cutter_exec: no USAGE on schemas b, \"A b\"");
+    CHECK(outcome.generated_remedy == "GRANT USAGE ON SCHEMA b TO cutter_exec;\n"
+                                      "GRANT USAGE ON SCHEMA \"A b\" TO cutter_exec;");
 }
 
 namespace {
@@ -268,20 +311,47 @@ TEST_CASE("read_privilege_facts: pg_dump columns are read only when asked, names
     using Row = host::PgRow;
     auto cell = [](const char* text) { return std::optional<std::string>(text); };
     const std::vector<Row> rows = {
-        {cell("0"), std::nullopt, cell("cutter_exec"), cell("true"), cell("false"), cell("false"),
-         cell("0"), std::nullopt, cell("true"), std::nullopt, std::nullopt, std::nullopt},
-        {cell("1"), cell("1"), cell("s"), cell("Gate Decision"), cell("true"), cell("true"),
-         cell("true"), cell("{SELECT}"), cell("true"), cell("false"), cell("false"),
-         cell(R"(["Gate Decision_id_seq", "a\"b"])")}};
+        {cell("0"), std::nullopt, cell("cutter_exec"), cell("true"), cell("false"), cell("true"),
+         cell("true"), cell("100000"), cell("100001"), std::nullopt},
+        {cell("1"), cell("1"), cell("s"), cell("false"), std::nullopt, std::nullopt, std::nullopt,
+         std::nullopt, std::nullopt, std::nullopt},
+        {cell("1"), std::nullopt, cell("Big One"), cell("true"), std::nullopt, std::nullopt,
+         std::nullopt, std::nullopt, std::nullopt, std::nullopt},
+        {cell("2"), cell("1"), cell("s"), cell("Gate Decision"), cell("true"), cell("{SELECT}"),
+         cell("true"), cell("false"), cell("false"), cell(R"(["Gate Decision_id_seq", "a\"b"])")},
+        {cell("2"), cell("2"), cell("s"), cell("gone"), cell("false"), std::nullopt, std::nullopt,
+         std::nullopt, std::nullopt, std::nullopt}};
     const auto facts = read_privilege_facts(rows, true);
     CHECK(facts.bypass_rls);
-    REQUIRE(facts.tables.size() == 1);
+    CHECK(facts.schema_exists);
+    CHECK(facts.schema_table_count == 100000);
+    CHECK(facts.tables_checked == 100001);
+    REQUIRE(facts.schemas.size() == 2);
+    CHECK(facts.schemas[0].schema == "s");
+    CHECK_FALSE(facts.schemas[0].usage);
+    CHECK(facts.schemas[1].schema == "Big One");
+    CHECK(facts.schemas[1].usage);
+    REQUIRE(facts.tables.size() == 2);
+    CHECK(facts.tables[0].held == std::vector<std::string>{"SELECT"});
     CHECK(facts.tables[0].row_security);
     CHECK_FALSE(facts.tables[0].force_row_security);
     CHECK(facts.tables[0].sequences_without_select ==
           std::vector<std::string>{"Gate Decision_id_seq", "a\"b"});
+    CHECK_FALSE(facts.tables[1].table_exists);
     CHECK(read_privilege_facts(rows, false).tables[0].sequences_without_select.empty());
     auto short_row = rows;
-    short_row[1].pop_back();
+    short_row[3].pop_back();
     CHECK_THROWS_AS(read_privilege_facts(short_row, true), std::runtime_error);
+    auto no_privileges = rows;
+    no_privileges[3][5] = std::nullopt;  // an existing table the query did not judge
+    CHECK_THROWS_AS(read_privilege_facts(no_privileges, true), std::runtime_error);
+    auto bad_count = rows;
+    bad_count[0][8] = cell("-1");
+    CHECK_THROWS_AS(read_privilege_facts(bad_count, true), std::runtime_error);
+    auto late_schema = rows;
+    std::swap(late_schema[2], late_schema[3]);
+    CHECK_THROWS_AS(read_privilege_facts(late_schema, true), std::runtime_error);
+    auto unknown_part = rows;
+    unknown_part[4][0] = cell("3");
+    CHECK_THROWS_AS(read_privilege_facts(unknown_part, true), std::runtime_error);
 }
