@@ -123,6 +123,12 @@ std::string unreadable_passfile_message(const std::string& connection, const std
 // The lock wait gives up first, so a blocked query reports the lock, not a generic timeout.
 long long lock_budget_ms(long long statement_ms) { return std::max(1LL, statement_ms * 3 / 4); }
 
+// The server ends the session after these (shutdown, admin termination, connection failure):
+// later checks must not reuse it.
+bool ends_session(const std::string& sqlstate) {
+    return sqlstate.rfind("57P", 0) == 0 || sqlstate.rfind("08", 0) == 0;
+}
+
 }  // namespace
 
 struct LibpqConnector::Session {
@@ -149,6 +155,18 @@ struct LibpqConnector::Session {
                                      const std::string& sql, const std::vector<std::string>& params,
                                      const PgResultBounds& bounds);
     void release_advisory_locks() noexcept;
+
+    struct Budget {
+        long long statement_ms;  ///< what the check has left
+        long long lock_ms;       ///< less, so a blocked statement reports the lock
+    };
+    /// Runs body(transaction, budget) in a read-only transaction whose statement and lock
+    /// timeouts are the check's remaining time (plus `more_settings`, "; SET LOCAL ..."),
+    /// rolled back when it ends. Every libpqxx failure becomes a PgError naming the connection;
+    /// one the server ends the session with, or a lost session, also marks it failed.
+    template <typename Body>
+    auto in_bounded_transaction(const PgQueryScope& scope, const std::string& name,
+                                const std::string& more_settings, Body body);
 };
 
 void LibpqConnector::Session::open(const PgQueryScope& scope, const std::string& name) {
@@ -230,22 +248,47 @@ void LibpqConnector::Session::open(const PgQueryScope& scope, const std::string&
     }
 }
 
-std::vector<PgRow> LibpqConnector::Session::run(const PgQueryScope& scope, const std::string& name,
-                                                const std::string& sql,
-                                                const std::vector<std::string>& params) {
+template <typename Body>
+auto LibpqConnector::Session::in_bounded_transaction(const PgQueryScope& scope,
+                                                     const std::string& name,
+                                                     const std::string& more_settings, Body body) {
     const long long statement_ms = remaining_ms(scope);
     if (statement_ms <= 0)
         throw PgError("connection '" + name + "': the check's timeout was reached before the query");
-    const long long lock_ms = lock_budget_ms(statement_ms);
+    const Budget budget{statement_ms, lock_budget_ms(statement_ms)};
     try {
+        // BEGIN READ ONLY on a session whose default is read-only too; never committed: the
+        // transaction object rolls back when it goes out of scope, whatever happens below.
+        // Plain SET reads no catalog, so it cannot itself wait on a lock.
         pqxx::read_transaction transaction(*connection);
-        // Plain SET reads no catalog, so it cannot itself wait on a lock. These statements are
-        // short catalog probes: JIT compiling one (PostgreSQL 11+, when the plan's estimated cost
-        // passes jit_above_cost, as a 100,000-table schema's does) costs more than it saves —
-        // 50 ms of a 90 ms pg_privileges query.
-        transaction.exec("SET LOCAL statement_timeout = " + std::to_string(statement_ms) +
-                         "; SET LOCAL lock_timeout = " + std::to_string(lock_ms) +
-                         (connection->server_version() >= 110000 ? "; SET LOCAL jit = off" : ""));
+        transaction.exec("SET LOCAL statement_timeout = " + std::to_string(budget.statement_ms) +
+                         "; SET LOCAL lock_timeout = " + std::to_string(budget.lock_ms) +
+                         more_settings);
+        return body(transaction, budget);
+    } catch (const pqxx::sql_error& e) {
+        std::string message = explain_query_failure(name, e.sqlstate(), e.what(),
+                                                    budget.statement_ms, budget.lock_ms);
+        if (ends_session(e.sqlstate())) failure = message;
+        throw PgError(message, e.sqlstate());
+    } catch (const pqxx::broken_connection&) {
+        failure = lost_session_message(name);
+        throw PgError(failure);
+    } catch (const pqxx::in_doubt_error&) {
+        failure = lost_session_message(name);
+        throw PgError(failure);
+    } catch (const pqxx::failure& e) {
+        throw PgError(explain_query_failure(name, "", e.what(), budget.statement_ms, budget.lock_ms));
+    }
+}
+
+std::vector<PgRow> LibpqConnector::Session::run(const PgQueryScope& scope, const std::string& name,
+                                                const std::string& sql,
+                                                const std::vector<std::string>& params) {
+    // preflight's own statements are short catalog probes: JIT compiling one (PostgreSQL 11+,
+    // when the plan's estimated cost passes jit_above_cost, as a 100,000-table schema's does)
+    // costs more than it saves — 50 ms of a 90 ms pg_privileges query.
+    const std::string no_jit = connection->server_version() >= 110000 ? "; SET LOCAL jit = off" : "";
+    return in_bounded_transaction(scope, name, no_jit, [&](pqxx::read_transaction& transaction, const Budget&) {
         const pqxx::result result =
             transaction.exec_params(sql, pqxx::prepare::make_dynamic_params(params));
         std::vector<PgRow> rows;
@@ -258,22 +301,7 @@ std::vector<PgRow> LibpqConnector::Session::run(const PgQueryScope& scope, const
             rows.push_back(std::move(cells));
         }
         return rows;
-    } catch (const pqxx::sql_error& e) {
-        std::string message =
-            explain_query_failure(name, e.sqlstate(), e.what(), statement_ms, lock_ms);
-        // The server ends the session after these: later checks must not reuse it.
-        const std::string& state = e.sqlstate();
-        if (state.rfind("57P", 0) == 0 || state.rfind("08", 0) == 0) failure = message;
-        throw PgError(message);
-    } catch (const pqxx::broken_connection&) {
-        failure = lost_session_message(name);
-        throw PgError(failure);
-    } catch (const pqxx::in_doubt_error&) {
-        failure = lost_session_message(name);
-        throw PgError(failure);
-    } catch (const pqxx::failure& e) {
-        throw PgError(explain_query_failure(name, "", e.what(), statement_ms, lock_ms));
-    }
+    });
 }
 
 PgBoundedResult LibpqConnector::Session::run_bounded(const PgQueryScope& scope,
@@ -308,18 +336,9 @@ PgBoundedResult LibpqConnector::Session::run_bounded_once(const PgQueryScope& sc
                                                           const std::string& sql,
                                                           const std::vector<std::string>& params,
                                                           const PgResultBounds& bounds) {
-    const long long statement_ms = remaining_ms(scope);
-    if (statement_ms <= 0)
-        throw PgError("connection '" + name + "': the check's timeout was reached before the query");
-    const long long lock_ms = lock_budget_ms(statement_ms);
-    try {
-        // BEGIN READ ONLY on a session whose default is read-only too; never committed: the
-        // transaction object rolls back when it goes out of scope, whatever happens below.
-        pqxx::read_transaction transaction(*connection);
-        transaction.exec("SET LOCAL statement_timeout = " + std::to_string(statement_ms) +
-                         "; SET LOCAL lock_timeout = " + std::to_string(lock_ms) +
-                         "; SET LOCAL idle_in_transaction_session_timeout = " +
-                         std::to_string(statement_ms));
+    const std::string idle = "; SET LOCAL idle_in_transaction_session_timeout = " +
+                             std::to_string(remaining_ms(scope));
+    return in_bounded_transaction(scope, name, idle, [&](pqxx::read_transaction&, const Budget& budget) {
         PGconn* raw = connection->raw();
         if (!raw) throw pqxx::broken_connection();
         try {
@@ -329,28 +348,12 @@ PgBoundedResult LibpqConnector::Session::run_bounded_once(const PgQueryScope& sc
                 failure = lost_session_message(name);
                 throw PgError(failure);
             }
-            std::string message =
-                explain_query_failure(name, refused.sqlstate, refused.message, statement_ms, lock_ms);
-            // The server ends the session after these: later checks must not reuse it.
-            if (refused.sqlstate.rfind("57P", 0) == 0 || refused.sqlstate.rfind("08", 0) == 0)
-                failure = message;
+            std::string message = explain_query_failure(name, refused.sqlstate, refused.message,
+                                                        budget.statement_ms, budget.lock_ms);
+            if (ends_session(refused.sqlstate)) failure = message;
             throw PgError(message, refused.sqlstate);
         }
-    } catch (const pqxx::sql_error& e) {
-        std::string message =
-            explain_query_failure(name, e.sqlstate(), e.what(), statement_ms, lock_ms);
-        const std::string& state = e.sqlstate();
-        if (state.rfind("57P", 0) == 0 || state.rfind("08", 0) == 0) failure = message;
-        throw PgError(message, state);
-    } catch (const pqxx::broken_connection&) {
-        failure = lost_session_message(name);
-        throw PgError(failure);
-    } catch (const pqxx::in_doubt_error&) {
-        failure = lost_session_message(name);
-        throw PgError(failure);
-    } catch (const pqxx::failure& e) {
-        throw PgError(explain_query_failure(name, "", e.what(), statement_ms, lock_ms));
-    }
+    });
 }
 
 PgBoundedResult PgConnector::query_bounded(const PgQueryScope&, const std::string& connection,
