@@ -14,12 +14,6 @@ using namespace preflight::testing;
 
 namespace {
 
-std::string sql_literal(const std::string& value) {
-    std::string literal = "'";
-    for (char c : value) literal += c == '\'' ? std::string("''") : std::string(1, c);
-    return literal + "'";
-}
-
 // A secret stored in the database: quotes, backslashes, %, $, spaces and a newline.
 // No 4-character piece in common with kPassword, which require_no_fragment looks for.
 const std::string kCanary = "Cn\\'\" $%7 q\nz$$x%25";
@@ -64,13 +58,7 @@ struct QueryRun {
         pg_context(&connector, PgCluster::shared().conninfo("pq_writer"), kPassword);
 
     Outcome check(std::map<std::string, FieldValue> fields) {
-        fields["connection"] = text("db");
-        Diagnostics diagnostics;
-        auto check = build_check(pg_query_kind(), context->rule_pack, fields, diagnostics);
-        REQUIRE(check);
-        auto outcome = check->run(*context);
-        require_no_fragment(everything_shown(outcome), kPassword, *context);
-        return outcome;
+        return run_pg_check(pg_query_kind(), *context, std::move(fields));
     }
     // The outcome as a report would show it: through the run's redactor.
     std::string shown(const Outcome& outcome) const {

@@ -20,6 +20,23 @@ std::unique_ptr<FakeRunContext> pg_context(host::PgConnector* connector, const s
     return context;
 }
 
+Outcome run_pg_check(const KindSpec& kind, FakeRunContext& context,
+                     std::map<std::string, FieldValue> fields) {
+    fields["connection"] = text("db");
+    Diagnostics diagnostics;
+    auto check = build_check(kind, context.rule_pack, fields, diagnostics);
+    REQUIRE(check);
+    Outcome outcome = check->run(context);
+    require_no_fragment(everything_shown(outcome), kPassword, context);
+    return outcome;
+}
+
+std::string sql_literal(const std::string& value) {
+    std::string literal = "'";
+    for (char c : value) literal += c == '\'' ? std::string("''") : std::string(1, c);
+    return literal + "'";
+}
+
 std::unique_ptr<Check> build_check(const KindSpec& kind, const RulePack& pack,
                                    const std::map<std::string, FieldValue>& fields,
                                    Diagnostics& diagnostics) {

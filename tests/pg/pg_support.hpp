@@ -34,6 +34,14 @@ std::unique_ptr<Check> build_check(const KindSpec& kind, const RulePack& pack,
                                    const std::map<std::string, FieldValue>& fields,
                                    Diagnostics& diagnostics);
 
+/// Runs a check of `kind` built from `fields` (plus `connection: db`) in `context`; fails the
+/// test when the kind rejects the fields or when the outcome shows any fragment of kPassword.
+Outcome run_pg_check(const KindSpec& kind, FakeRunContext& context,
+                     std::map<std::string, FieldValue> fields);
+
+/// `value` as an SQL string literal: single quotes doubled (standard_conforming_strings).
+std::string sql_literal(const std::string& value);
+
 /// Everything an outcome could show: message, observed, expected and remedy.
 std::string everything_shown(const Outcome& outcome);
 
