@@ -197,6 +197,21 @@ struct GpgmeKeyring::Cache {
     std::map<ListingKey, Listing> listings;
     std::map<std::string, std::shared_ptr<Homedir>> homedirs;
     std::map<std::string, std::string> socket_dirs;  // homedir -> gpg-agent's socket directory
+    std::map<std::string, std::string> usable;       // homedir as asked -> as checked and resolved
+
+    // usable_gpg_homedir(requested), checked once per homedir: its walk over every entry of the
+    // homedir costs ~1.5 µs an entry, 15 ms for a homedir holding 5,000 secret keys (10,000 files),
+    // and the private copy, the one snapshot every check reads, is made after the first check.
+    std::string usable_homedir(const std::string& requested) {
+        {
+            std::lock_guard lock(mutex);
+            if (auto it = usable.find(requested); it != usable.end()) return it->second;
+        }
+        std::string path = usable_gpg_homedir(requested);
+        std::lock_guard lock(mutex);
+        usable.emplace(path, path);
+        return usable.emplace(requested, path).first->second;
+    }
 
     Listing find(const ListingKey& key) {
         std::lock_guard lock(mutex);
@@ -280,7 +295,7 @@ GpgKeyFacts GpgmeKeyring::lookup(const std::string& homedir, const std::string& 
                                  bool check_secret) const {
     GpgKeyFacts facts;
     facts.fingerprint = fingerprint;
-    facts.homedir = usable_gpg_homedir(homedir);
+    facts.homedir = cache_->usable_homedir(homedir);
     std::string socket_dir;
     if (check_secret) {
         socket_dir = cache_->socket_dir(gpg_binary_, facts.homedir, deadline);
@@ -300,7 +315,7 @@ GpgKeyFacts GpgmeKeyring::lookup(const std::string& homedir, const std::string& 
 
 GpgProbeFacts GpgmeKeyring::encrypt_probe(const std::string& homedir, const std::string& fingerprint,
                                           std::chrono::steady_clock::time_point deadline) const {
-    std::string used = usable_gpg_homedir(homedir);
+    std::string used = cache_->usable_homedir(homedir);
     // The key of a secret-key listing made for the lookup serves as well as a public one.
     auto keys = cache_->find({used, fingerprint, true});
     if (!keys) keys = cache_->listing(gpg_binary_, used, fingerprint, false, deadline);
