@@ -192,3 +192,21 @@ TEST_CASE("one keyring: listings and encrypt probes from several threads on one 
     for (auto& thread : threads) thread.join();
     CHECK(encrypted == std::vector<int>{1, 1, 1, 1, 1, 1});
 }
+
+TEST_CASE("no gpg on PATH and no PREFLIGHT_GPG_BINARY: the key check is an error saying so") {
+    const auto& keys = test_keyring();
+    preflight::testing::ScratchDir dir;
+    const std::string empty_bin = dir.mkdir("empty-bin", 0755);
+    dir.write("pack.yaml", "preflight: 1\npack: nogpg\nchecks:\n  - id: key\n    kind: gpg_key\n    fingerprint: " +
+                               keys.ed + "\n    homedir: " + keys.home + "\n");
+    std::string command = "env -u PREFLIGHT_GPG_BINARY PATH=" + shell_quote(empty_bin) + " " + PREFLIGHT_BINARY +
+                          " run " + shell_quote(dir.file("pack.yaml")) + " -f json >" + shell_quote(dir.file("out")) +
+                          " 2>/dev/null </dev/null";
+    int status = std::system(command.c_str());
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 2);
+    CAPTURE(dir.read("out"));
+    CHECK(dir.read("out").find("\"message\": \"gpg was not found on PATH, so GnuPG homedir " + keys.home +
+                               " cannot be read; install GnuPG (apt-get install gnupg) or set "
+                               "PREFLIGHT_GPG_BINARY\"") != std::string::npos);
+}
