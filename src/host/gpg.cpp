@@ -1,7 +1,6 @@
 #include "src/host/gpg.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <clocale>
 #include <cstdio>
 #include <cstdlib>
@@ -10,10 +9,13 @@
 #include <random>
 #include <optional>
 #include <tuple>
+#include <vector>
 
 #include "src/host/gpg_agent.hpp"
 #include "src/host/gpg_homedir.hpp"
+#include "src/host/gpg_key_facts.hpp"
 #include "src/host/gpgme_session.hpp"
+#include "src/host/process.hpp"
 
 namespace preflight::host {
 
@@ -21,6 +23,10 @@ void initialise_gpgme() {
     static std::once_flag once;
     static std::string failure;
     std::call_once(once, [] {
+        // GPGME's start-up would otherwise run gpgconf three times and gpgsm once to find
+        // engines preflight never uses; it then runs only `gpg --version` (the gpg on PATH).
+        // Where gpgconf is needed (gpg-agent's socket directory) preflight asks it itself.
+        gpgme_set_global_flag("disable-gpgconf", "1");
         // Must run before any other GPGME call; it also initialises GPGME's thread support.
         if (!gpgme_check_version(GPGME_VERSION)) {
             const char* found = gpgme_check_version(nullptr);
@@ -45,69 +51,6 @@ void warm_up_gpgme() noexcept {
 
 namespace {
 
-std::string upper(const char* text) {
-    std::string out = text ? text : "";
-    for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    return out;
-}
-
-std::string validity_name(gpgme_validity_t validity) {
-    switch (validity) {
-        case GPGME_VALIDITY_UNKNOWN: return "unknown";
-        case GPGME_VALIDITY_UNDEFINED: return "undefined";
-        case GPGME_VALIDITY_NEVER: return "never";
-        case GPGME_VALIDITY_MARGINAL: return "marginal";
-        case GPGME_VALIDITY_FULL: return "full";
-        case GPGME_VALIDITY_ULTIMATE: return "ultimate";
-    }
-    return "unknown";
-}
-
-GpgSubkeyFacts subkey_facts(gpgme_subkey_t subkey) {
-    GpgSubkeyFacts facts;
-    facts.fingerprint = upper(subkey->fpr);
-    facts.key_id = upper(subkey->keyid);
-    if (char* algorithm = gpgme_pubkey_algo_string(subkey)) {
-        facts.algorithm = algorithm;
-        gpgme_free(algorithm);
-    } else {
-        const char* name = gpgme_pubkey_algo_name(subkey->pubkey_algo);
-        facts.algorithm = name ? name : "unknown";
-    }
-    facts.bits = subkey->length;
-    facts.created = subkey->timestamp > 0 ? subkey->timestamp : 0;
-    facts.expires = subkey->expires > 0 ? subkey->expires : 0;
-    facts.can_encrypt = subkey->can_encrypt;
-    facts.can_sign = subkey->can_sign;
-    facts.can_certify = subkey->can_certify;
-    facts.can_authenticate = subkey->can_authenticate;
-    facts.revoked = subkey->revoked;
-    facts.expired = subkey->expired;
-    facts.disabled = subkey->disabled;
-    facts.invalid = subkey->invalid;
-    return facts;
-}
-
-void fill_key_facts(gpgme_key_t key, bool check_secret, GpgKeyFacts& facts) {
-    facts.found = true;
-    facts.primary = subkey_facts(key->subkeys);
-    facts.primary.revoked = facts.primary.revoked || key->revoked;
-    facts.primary.expired = facts.primary.expired || key->expired;
-    facts.primary.disabled = facts.primary.disabled || key->disabled;
-    facts.primary.invalid = facts.primary.invalid || key->invalid;
-    for (gpgme_subkey_t subkey = key->subkeys->next; subkey; subkey = subkey->next)
-        facts.subkeys.push_back(subkey_facts(subkey));
-    gpgme_validity_t best = GPGME_VALIDITY_UNKNOWN;
-    for (gpgme_user_id_t uid = key->uids; uid; uid = uid->next) {
-        facts.user_ids.push_back({uid->uid ? uid->uid : "", validity_name(uid->validity),
-                                  uid->revoked != 0});
-        if (!uid->revoked && uid->validity > best) best = uid->validity;
-    }
-    facts.validity = validity_name(best);
-    facts.owner_trust = validity_name(key->owner_trust);
-    if (check_secret) facts.secret_key = key->secret != 0;
-}
-
 // The keys gpg lists for `fingerprint`: the key with that primary fingerprint and any key
 // holding a subkey with it.
 std::vector<GpgmeKey> list_keys(GpgmeSession& session, const std::string& homedir,
@@ -125,7 +68,7 @@ std::vector<GpgmeKey> list_keys(GpgmeSession& session, const std::string& homedi
 
 gpgme_key_t find_primary(const std::vector<GpgmeKey>& keys, const std::string& fingerprint) {
     for (const auto& key : keys)
-        if (key->subkeys && upper(key->subkeys->fpr) == fingerprint) return key.get();
+        if (key->subkeys && upper_hex(key->subkeys->fpr) == fingerprint) return key.get();
     return nullptr;
 }
 
@@ -144,26 +87,44 @@ std::string random_bytes(std::size_t count) {
     return bytes;
 }
 
-// The keys gpg lists for `fingerprint` in `homedir`. Public keys are listed in a private copy of
-// the keyring: even to read, gpg takes a dotlock in the homedir and may rewrite trustdb.gpg
-// (automatic trustdb check), and GPGME cannot pass --lock-never or --no-auto-check-trustdb.
-// Whether a secret key is present only the homedir's own gpg-agent can tell.
-std::vector<GpgmeKey> list_in_homedir(const std::string& gpg_binary, const std::string& homedir,
-                                      const std::string& fingerprint, bool with_secret,
-                                      std::chrono::steady_clock::time_point deadline) {
-    std::optional<PrivateGpgHome> copy;
-    if (!with_secret) copy.emplace(homedir);
-    GpgmeSession session(gpg_binary, copy ? copy->path() : homedir, homedir);
-    gpgme_keylist_mode_t mode = GPGME_KEYLIST_MODE_LOCAL;
-    if (with_secret) mode |= GPGME_KEYLIST_MODE_WITH_SECRET;
-    if (gpgme_error_t error = gpgme_set_keylist_mode(session.context(), mode))
+// The keys gpg lists for `fingerprint` in `homedir` itself, with their secret-key flag: only the
+// homedir's own gpg-agent can tell whether a secret key is there. A context of its own, since
+// the run's shared context works in a private copy of the public keyring.
+std::vector<GpgmeKey> list_with_secret(const std::string& gpg_binary, const std::string& homedir,
+                                       const std::string& fingerprint,
+                                       std::chrono::steady_clock::time_point deadline) {
+    GpgmeSession session(gpg_binary, homedir, homedir);
+    if (gpgme_error_t error = gpgme_set_keylist_mode(session.context(),
+                                                     GPGME_KEYLIST_MODE_LOCAL | GPGME_KEYLIST_MODE_WITH_SECRET))
         throw GpgError("GPGME refused the key listing mode: " + gpgme_error_text(error));
-    auto keys = list_keys(session, homedir, fingerprint, deadline);
-    if (with_secret) require_agent_listening(homedir);
-    return keys;
+    return list_keys(session, homedir, fingerprint, deadline);
 }
 
 }  // namespace
+
+// What a run knows about one homedir: its private copy of the public keyring and the one GPGME
+// context working in it, shared by every listing and encrypt probe of the run on that homedir.
+// Public keys are listed and encrypted to in the copy: even to read, gpg takes a dotlock in its
+// homedir and may rewrite trustdb.gpg (automatic trustdb check), and rewrites random_seed after
+// encrypting, and GPGME cannot pass --lock-never, --no-auto-check-trustdb or
+// --no-random-seed-file. Made on first use, so one copy and one `gpg --version` per homedir.
+struct GpgmeKeyring::Homedir {
+    // A GPGME context is not for two threads at once: one operation at a time, each waiting no
+    // longer than its own check's deadline.
+    std::timed_mutex busy;
+    std::unique_ptr<PrivateGpgHome> copy;
+    // Data buffers of the last encrypt probe: the context may refer to them until its next
+    // operation or its release, so they are released after it (declared before it).
+    std::vector<GpgmeData> last_buffers;
+    std::unique_ptr<GpgmeSession> session;  // on `copy`; dropped after any failure
+
+    // The context, made (with the copy) on first use. Call with `busy` held.
+    GpgmeSession& ready_session(const std::string& gpg_binary, const std::string& homedir) {
+        if (!copy) copy = std::make_unique<PrivateGpgHome>(homedir);
+        if (!session) session = std::make_unique<GpgmeSession>(gpg_binary, copy->path(), homedir);
+        return *session;
+    }
+};
 
 struct GpgmeKeyring::Cache {
     using ListingKey = std::tuple<std::string, std::string, bool>;  // homedir, fingerprint, secret
@@ -171,6 +132,23 @@ struct GpgmeKeyring::Cache {
 
     std::mutex mutex;
     std::map<ListingKey, Listing> listings;
+    std::map<std::string, std::shared_ptr<Homedir>> homedirs;
+    std::map<std::string, std::string> socket_dirs;  // homedir -> gpg-agent's socket directory
+    std::map<std::string, std::string> usable;       // homedir as asked -> as checked and resolved
+
+    // usable_gpg_homedir(requested), checked once per homedir: its walk over every entry of the
+    // homedir costs ~1.5 µs an entry, 15 ms for a homedir holding 5,000 secret keys (10,000 files),
+    // and the private copy, the one snapshot every check reads, is made after the first check.
+    std::string usable_homedir(const std::string& requested) {
+        {
+            std::lock_guard lock(mutex);
+            if (auto it = usable.find(requested); it != usable.end()) return it->second;
+        }
+        std::string path = usable_gpg_homedir(requested);
+        std::lock_guard lock(mutex);
+        usable.emplace(path, path);
+        return usable.emplace(requested, path).first->second;
+    }
 
     Listing find(const ListingKey& key) {
         std::lock_guard lock(mutex);
@@ -185,21 +163,65 @@ struct GpgmeKeyring::Cache {
             .first->second;
     }
 
+    std::shared_ptr<Homedir> homedir(const std::string& path) {
+        std::lock_guard lock(mutex);
+        auto& entry = homedirs[path];
+        if (!entry) entry = std::make_shared<Homedir>();
+        return entry;
+    }
+
     Listing listing(const std::string& gpg_binary, const std::string& homedir, const std::string& fingerprint,
                     bool with_secret, std::chrono::steady_clock::time_point deadline) {
         ListingKey key{homedir, fingerprint, with_secret};
         if (Listing known = find(key)) return known;
-        return keep(key, list_in_homedir(gpg_binary, homedir, fingerprint, with_secret, deadline));
+        if (with_secret) return keep(key, list_with_secret(gpg_binary, homedir, fingerprint, deadline));
+        auto home = this->homedir(homedir);
+        std::unique_lock busy(home->busy, std::defer_lock);
+        if (!busy.try_lock_until(deadline)) throw GpgTimeout(homedir);
+        if (Listing known = find(key)) return known;  // listed while this thread waited
+        try {
+            GpgmeSession& session = home->ready_session(gpg_binary, homedir);
+            if (gpgme_error_t error = gpgme_set_keylist_mode(session.context(), GPGME_KEYLIST_MODE_LOCAL))
+                throw GpgError("GPGME refused the key listing mode: " + gpgme_error_text(error));
+            return keep(key, list_keys(session, homedir, fingerprint, deadline));
+        } catch (...) {
+            home->session.reset();  // cancelled or failed: the next operation starts a new context
+            throw;
+        }
+    }
+
+    std::string socket_dir(const std::string& gpg_binary, const std::string& homedir,
+                           std::chrono::steady_clock::time_point deadline) {
+        {
+            std::lock_guard lock(mutex);
+            if (auto it = socket_dirs.find(homedir); it != socket_dirs.end()) return it->second;
+        }
+        std::string directory = agent_socket_directory(gpgconf_for(gpg_binary), homedir, deadline);
+        std::lock_guard lock(mutex);
+        return socket_dirs.emplace(homedir, directory).first->second;
     }
 };
 
+namespace {
+
+// `configured` when set, else the gpg on $PATH (the system default path when PATH is unset;
+// never the current directory); empty when there is none (GPGME's own choice, which fails).
+std::string gpg_binary_to_use(const std::string& configured) {
+    if (!configured.empty()) return configured;
+    const char* path = std::getenv("PATH");
+    return find_in_path("gpg", path && *path ? path : kDefaultSearchPath).value_or("");
+}
+
+}  // namespace
+
 GpgmeKeyring::GpgmeKeyring() : cache_(std::make_unique<Cache>()) {
-    if (const char* binary = std::getenv("PREFLIGHT_GPG_BINARY"); binary && *binary) gpg_binary_ = binary;
+    const char* binary = std::getenv("PREFLIGHT_GPG_BINARY");
+    gpg_binary_ = gpg_binary_to_use(binary ? binary : "");
     initialise_gpgme();
 }
 
 GpgmeKeyring::GpgmeKeyring(std::string gpg_binary)
-    : gpg_binary_(std::move(gpg_binary)), cache_(std::make_unique<Cache>()) {
+    : gpg_binary_(gpg_binary_to_use(gpg_binary)), cache_(std::make_unique<Cache>()) {
     initialise_gpgme();
 }
 
@@ -210,50 +232,68 @@ GpgKeyFacts GpgmeKeyring::lookup(const std::string& homedir, const std::string& 
                                  bool check_secret) const {
     GpgKeyFacts facts;
     facts.fingerprint = fingerprint;
-    facts.homedir = usable_gpg_homedir(homedir);
-    if (check_secret) require_agent_socket_fits(facts.homedir);
-
+    facts.homedir = cache_->usable_homedir(homedir);
+    std::string socket_dir;
+    if (check_secret) {
+        socket_dir = cache_->socket_dir(gpg_binary_, facts.homedir, deadline);
+        require_agent_socket_fits(facts.homedir, socket_dir);
+    }
     auto keys = cache_->listing(gpg_binary_, facts.homedir, fingerprint, check_secret, deadline);
+    if (check_secret) require_agent_listening(facts.homedir, socket_dir);
     if (gpgme_key_t key = find_primary(*keys, fingerprint)) {
         fill_key_facts(key, check_secret, facts);
         return facts;
     }
     for (const auto& key : *keys)
         for (gpgme_subkey_t subkey = key->subkeys; subkey; subkey = subkey->next)
-            if (upper(subkey->fpr) == fingerprint) facts.subkey_of = upper(key->subkeys->fpr);
+            if (upper_hex(subkey->fpr) == fingerprint) facts.subkey_of = upper_hex(key->subkeys->fpr);
     return facts;
 }
 
 GpgProbeFacts GpgmeKeyring::encrypt_probe(const std::string& homedir, const std::string& fingerprint,
                                           std::chrono::steady_clock::time_point deadline) const {
-    std::string used = usable_gpg_homedir(homedir);
-    // The buffers outlive the session: a context may still refer to them until it is released.
-    std::string plaintext = random_bytes(64);
-    GpgmeData plain = memory_data(&plaintext);
-    GpgmeData cipher = memory_data(nullptr);
-    auto keys = cache_->listing(gpg_binary_, used, fingerprint, false, deadline);
+    std::string used = cache_->usable_homedir(homedir);
+    // The key of a secret-key listing made for the lookup serves as well as a public one.
+    auto keys = cache_->find({used, fingerprint, true});
+    if (!keys) keys = cache_->listing(gpg_binary_, used, fingerprint, false, deadline);
     gpgme_key_t key = find_primary(*keys, fingerprint);
     if (!key) return {false, 0, "the key is not in the keyring"};
 
-    // gpg rewrites random_seed in its homedir after encrypting, and GPGME cannot pass
-    // --no-random-seed-file: the probe encrypts in a private copy of the public keyring.
-    PrivateGpgHome private_home(used);
-    auto session = std::make_unique<GpgmeSession>(gpg_binary_, private_home.path(), used);
-    gpgme_key_t recipients[] = {key, nullptr};
-    auto flags = static_cast<gpgme_encrypt_flags_t>(GPGME_ENCRYPT_ALWAYS_TRUST | GPGME_ENCRYPT_NO_ENCRYPT_TO);
-    if (gpgme_error_t error = gpgme_op_encrypt_start(session->context(), recipients, flags,
-                                                     plain.get(), cipher.get()))
-        throw GpgError("could not start gpg to encrypt in homedir " + used + ": " + gpgme_error_text(error));
-    gpgme_error_t error = session->finish(deadline);
-    gpgme_encrypt_result_t result = gpgme_op_encrypt_result(session->context());
-    if (result && result->invalid_recipients)
-        return {false, 0, std::string("gpg refused the key: ") +
-                              gpgme_strerror(result->invalid_recipients->reason)};
-    if (error)
-        throw GpgError("gpg could not encrypt to the key in homedir " + used + ": " + gpgme_error_text(error));
-    off_t size = gpgme_data_seek(cipher.get(), 0, SEEK_END);
-    if (size <= 0) return {false, 0, "gpg produced no ciphertext"};
-    return {true, static_cast<std::size_t>(size), ""};
+    // In the homedir's private copy, with its context (see Homedir).
+    auto home = cache_->homedir(used);
+    std::unique_lock busy(home->busy, std::defer_lock);
+    if (!busy.try_lock_until(deadline)) throw GpgTimeout(used);
+    // Declared before the try: a context dropped in the catch may still refer to them.
+    std::string plaintext = random_bytes(64);
+    GpgmeData plain = memory_data(&plaintext);
+    GpgmeData cipher = memory_data(nullptr);
+    try {
+        GpgmeSession& session = home->ready_session(gpg_binary_, used);
+        gpgme_key_t recipients[] = {key, nullptr};
+        auto flags = static_cast<gpgme_encrypt_flags_t>(GPGME_ENCRYPT_ALWAYS_TRUST | GPGME_ENCRYPT_NO_ENCRYPT_TO);
+        if (gpgme_error_t error = gpgme_op_encrypt_start(session.context(), recipients, flags, plain.get(), cipher.get()))
+            throw GpgError("could not start gpg to encrypt in homedir " + used + ": " + gpgme_error_text(error));
+        gpgme_error_t error = session.finish(deadline);
+        GpgProbeFacts facts;
+        gpgme_encrypt_result_t result = gpgme_op_encrypt_result(session.context());
+        if (result && result->invalid_recipients) {
+            facts.problem = std::string("gpg refused the key: ") + gpgme_strerror(result->invalid_recipients->reason);
+        } else if (error) {
+            throw GpgError("gpg could not encrypt to the key in homedir " + used + ": " + gpgme_error_text(error));
+        } else if (off_t size = gpgme_data_seek(cipher.get(), 0, SEEK_END); size <= 0) {
+            facts.problem = "gpg produced no ciphertext";
+        } else {
+            facts = {true, static_cast<std::size_t>(size), ""};
+        }
+        // The context's next operation releases what refers to these; until then they stay.
+        home->last_buffers.clear();
+        home->last_buffers.push_back(std::move(plain));
+        home->last_buffers.push_back(std::move(cipher));
+        return facts;
+    } catch (...) {
+        home->session.reset();  // cancelled or failed: the next operation starts a new context
+        throw;
+    }
 }
 
 }  // namespace preflight::host

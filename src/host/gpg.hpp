@@ -108,14 +108,15 @@ public:
 /// first call; safe from several threads. Throws GpgError when the library is unusable.
 void initialise_gpgme();
 
-/// Initialises GPGME and runs its engine probes (gpgconf, gpg --version ...) that the first
-/// context would otherwise run on the critical path. Never throws: a failure is reported by the
+/// Initialises GPGME and runs its engine probe (`gpg --version` of the gpg on PATH; GPGME's
+/// gpgconf probes are disabled) that the first context would otherwise run on the critical path. Never throws: a failure is reported by the
 /// first operation that needs GPGME.
 void warm_up_gpgme() noexcept;
 
-/// Removes every private copy of a homedir (see GpgmeKeyring) that still exists: for a process
-/// about to leave while a check thread that made one is abandoned. Call after the gpg processes
-/// that may still use them are stopped.
+/// Removes every private copy of a homedir (see GpgmeKeyring) that still exists: at the end of a
+/// run (its keyring lives until the process exits, keeping its copies), and for a process about
+/// to leave while a check thread that made one is abandoned. Call after the gpg processes that
+/// may still use them are stopped.
 void remove_private_gpg_homes() noexcept;
 
 /// The homedir gpg uses when none is given: $GNUPGHOME, else $HOME/.gnupg (the home directory of
@@ -127,13 +128,17 @@ std::string default_gpg_homedir();
 /// One object is one snapshot of the keyrings it reads: a key listing is made once per
 /// (homedir, fingerprint, secret or not) and served from memory afterwards. Public keys are
 /// listed and encrypted to in a private temporary copy of the public keyring (see
-/// PrivateGpgHome), so that nothing in the homedir is written; asking for the secret key uses
-/// the homedir itself, since only its gpg-agent can answer.
+/// PrivateGpgHome), made once per homedir on first use and kept, with one GPGME context working
+/// in it, until this object goes (or remove_private_gpg_homes() runs): operations on one homedir
+/// take turns, each waiting at most until its own deadline. Asking for the secret key uses the
+/// homedir itself, since only its gpg-agent can answer; gpg-agent's socket directory is asked
+/// of gpgconf (a child process) only then, once per homedir.
 class GpgmeKeyring : public GpgKeyring {
 public:
-    /// Uses $PREFLIGHT_GPG_BINARY as the gpg program when set and not empty, else GPGME's default.
+    /// Uses $PREFLIGHT_GPG_BINARY as the gpg program when set and not empty, else the `gpg` on
+    /// $PATH (the system default path when PATH is unset; never the current directory).
     GpgmeKeyring();
-    /// Uses `gpg_binary` as the gpg program (empty = GPGME's default).
+    /// Uses `gpg_binary` as the gpg program (empty = the `gpg` on $PATH, as above).
     explicit GpgmeKeyring(std::string gpg_binary);
     ~GpgmeKeyring() override;
     GpgmeKeyring(const GpgmeKeyring&) = delete;
@@ -149,6 +154,7 @@ public:
                                  std::chrono::steady_clock::time_point deadline) const override;
 
 private:
+    struct Homedir;
     struct Cache;
     std::string gpg_binary_;
     std::unique_ptr<Cache> cache_;

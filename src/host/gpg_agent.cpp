@@ -10,7 +10,9 @@
 #include <cstring>
 
 #include "src/host/gpg.hpp"
-#include "src/host/gpgme_session.hpp"
+#include "src/host/process.hpp"
+
+extern char** environ;
 
 namespace preflight::host {
 
@@ -31,32 +33,46 @@ std::string percent_unescape(const std::string& text) {
     return out;
 }
 
-// The directory gpgconf says gpg-agent's sockets for `homedir` are in.
-std::string agent_socket_directory(const std::string& homedir) {
-    initialise_gpgme();
-    gpgme_ctx_t raw = nullptr;
-    if (gpgme_error_t error = gpgme_new(&raw))
-        throw GpgError("could not create a GPGME context: " + gpgme_error_text(error));
-    GpgmeContext context(raw);
-    gpgme_error_t error = gpgme_set_protocol(raw, GPGME_PROTOCOL_GPGCONF);
-    if (!error) error = gpgme_ctx_set_engine_info(raw, GPGME_PROTOCOL_GPGCONF, nullptr, homedir.c_str());
-    char* socket_dir = nullptr;
-    if (!error) error = gpgme_op_conf_dir(raw, "socketdir", &socket_dir);
-    if (error || !socket_dir)
-        throw GpgError("gpgconf could not tell where gpg-agent's socket for homedir " + homedir +
-                       " is" + (error ? ": " + gpgme_error_text(error) : std::string()) +
-                       ", so the secret key cannot be looked for");
-    std::string directory = percent_unescape(socket_dir);
-    gpgme_free(socket_dir);
-    return directory;
+}  // namespace
+
+std::string gpgconf_for(const std::string& gpg_binary) {
+    const auto slash = gpg_binary.rfind('/');
+    if (slash != std::string::npos)
+        if (auto beside = find_in_path(gpg_binary.substr(0, slash + 1) + "gpgconf", "")) return *beside;
+    const char* path = std::getenv("PATH");
+    return find_in_path("gpgconf", path && *path ? path : kDefaultSearchPath).value_or("");
 }
 
-}  // namespace
+std::string agent_socket_directory(const std::string& gpgconf, const std::string& homedir,
+                                   std::chrono::steady_clock::time_point deadline) {
+    const std::string cannot_tell = "gpgconf could not tell where gpg-agent's socket for homedir " + homedir + " is";
+    const std::string consequence = ", so the secret key cannot be looked for";
+    if (gpgconf.empty()) throw GpgError(cannot_tell + ": gpgconf was not found on PATH" + consequence);
+    ProcessRequest request;
+    request.argv = {gpgconf, "--homedir", homedir, "--list-dirs", "socketdir"};
+    for (char** entry = environ; entry && *entry; ++entry) {
+        const std::string variable = *entry;
+        const auto equals = variable.find('=');
+        if (equals != std::string::npos) request.environment.emplace(variable.substr(0, equals), variable.substr(equals + 1));
+    }
+    request.deadline = deadline;
+    request.max_output_bytes = 4096;
+    ProcessResult result = SystemProcessRunner().run(request);
+    if (result.timed_out) throw GpgTimeout(homedir);
+    std::string directory = result.stdout_text.substr(0, result.stdout_text.find('\n'));
+    if (!result.started) throw GpgError(cannot_tell + ": " + gpgconf + ": " + result.spawn_error + consequence);
+    if (result.exit_code != 0 || directory.empty()) {
+        std::string why = result.exit_code ? "it exited with status " + std::to_string(*result.exit_code)
+                                           : "it was killed by signal " + std::to_string(result.term_signal.value_or(0));
+        if (result.exit_code == 0) why = "it printed no directory";
+        throw GpgError(cannot_tell + ": " + why + consequence);
+    }
+    return percent_unescape(directory);
+}
 
 std::size_t max_agent_socket_path() { return sizeof(sockaddr_un{}.sun_path) - 2; }
 
-void require_agent_socket_fits(const std::string& homedir) {
-    std::string directory = agent_socket_directory(homedir);
+void require_agent_socket_fits(const std::string& homedir, const std::string& directory) {
     // The longest of the names gpg-agent listens on; it exits when any of them does not fit.
     std::string longest = directory + "/S.gpg-agent.browser";
     if (longest.size() > max_agent_socket_path())
@@ -67,8 +83,8 @@ void require_agent_socket_fits(const std::string& homedir) {
                        "homedir path");
 }
 
-void require_agent_listening(const std::string& homedir) {
-    std::string socket_path = agent_socket_directory(homedir) + "/S.gpg-agent";
+void require_agent_listening(const std::string& homedir, const std::string& socket_dir) {
+    std::string socket_path = socket_dir + "/S.gpg-agent";
     int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0) throw GpgError("cannot make a socket to reach gpg-agent: " + std::string(std::strerror(errno)));
     sockaddr_un address{};

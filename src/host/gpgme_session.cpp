@@ -18,6 +18,9 @@ std::string gpgme_error_text(gpgme_error_t error) {
 GpgmeSession::GpgmeSession(const std::string& gpg_binary, const std::string& homedir,
                            const std::string& named_homedir)
     : homedir_(named_homedir) {
+    if (gpg_binary.empty())
+        throw GpgError("gpg was not found on PATH, so GnuPG homedir " + named_homedir +
+                       " cannot be read; install GnuPG (apt-get install gnupg) or set PREFLIGHT_GPG_BINARY");
     initialise_gpgme();
     gpgme_ctx_t raw = nullptr;
     if (gpgme_error_t error = gpgme_new(&raw))
@@ -29,8 +32,9 @@ GpgmeSession::GpgmeSession(const std::string& gpg_binary, const std::string& hom
                                           gpg_binary.empty() ? nullptr : gpg_binary.c_str(),
                                           homedir.c_str());
     if (error)
-        throw GpgError("GPGME cannot use gpg" + (gpg_binary.empty() ? "" : " at " + gpg_binary) +
-                       " with homedir " + named_homedir + ": " + gpgme_error_text(error));
+        throw GpgError("GPGME cannot use gpg at " + gpg_binary + " with homedir " + named_homedir + ": " +
+                       gpgme_error_text(error) +
+                       (gpg_err_code(error) == GPG_ERR_INV_ENGINE ? "; GPGME also needs a gpg on PATH" : ""));
     // Nothing may ever wait for a person: a passphrase request fails instead of prompting.
     if ((error = gpgme_set_pinentry_mode(raw, GPGME_PINENTRY_MODE_LOOPBACK)))
         throw GpgError("GPGME cannot disable pinentry prompts: " + gpgme_error_text(error));

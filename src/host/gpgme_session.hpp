@@ -33,9 +33,9 @@ std::string gpgme_error_text(gpgme_error_t error);
 /// One OpenPGP context on one homedir, with loopback pinentry and I/O run by `finish`.
 class GpgmeSession {
 public:
-    /// A context for `homedir` using `gpg_binary` (empty = GPGME's default). Messages name
-    /// `named_homedir`: the operator's homedir when gpg works in a private copy of it.
-    /// Throws GpgError.
+    /// A context for `homedir` using `gpg_binary` (empty: there is no gpg, a GpgError saying
+    /// so). Messages name `named_homedir`: the operator's homedir when gpg works in a private
+    /// copy of it. Throws GpgError.
     GpgmeSession(const std::string& gpg_binary, const std::string& homedir, const std::string& named_homedir);
     GpgmeSession(const GpgmeSession&) = delete;
     GpgmeSession& operator=(const GpgmeSession&) = delete;

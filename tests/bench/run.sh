@@ -14,6 +14,8 @@
 #   local-1000     a generated pack of 1,000 host-local checks (file, env_var, config_drift)
 #   local-10k      the same pack at 10,000 checks, alternating with local-1000 (ratio: linearity)
 #   summary-1000   preflight summary over a directory of 1,000 JSON reports (summary_reports.sh)
+#   gpg-5k         the F4 pack's two key checks against a keyring of 5,000 keys (gpg_keyring_5k.sh),
+#                  run alternately with the same checks against the sandbox's keyring (gpg-small)
 # Peak RSS is GNU time's %M: the largest resident set of any one process of the run's tree.
 #
 # Usage: tests/bench/run.sh [--quick] [--out FILE.json] [--binary PATH]
@@ -105,15 +107,16 @@ record() {
 }
 
 RATIOS=()  # one JSON object per ratio
-# ratio_record NAME DESCRIPTION TARGET OPERATOR(<=|>=) PER_ROUND...
+# ratio_record NAME DESCRIPTION TARGET OPERATOR(<=|>=) PER_ROUND... (TARGET "": none)
 ratio_record() {
-    local name=$1 description=$2 target=$3 op=$4
+    local name=$1 description=$2 target=${3:-null} op=$4
     shift 4
     RATIOS+=("$(jq -cn --arg name "$name" --arg description "$description" --arg op "$op" \
         --argjson median "$(median_of "$@")" --argjson target "$target" \
         --argjson per_round "[$(IFS=,; echo "$*")]" '
         {name: $name, description: $description, median: $median, target: $target, op: $op,
-         met: (if $op == "<=" then $median <= $target else $median >= $target end),
+         met: (if $target == null then null elif $op == "<=" then $median <= $target
+               else $median >= $target end),
          per_round: $per_round}')")
 }
 
@@ -364,6 +367,43 @@ for ((i = 0; i < runs; i++)); do
 done
 record summary-1000 "preflight summary DIR of $SUMMARY_REPORTS JSON reports (15 checks each, 3 verdicts)" 1000 64 "${us[*]}" "${kb[*]}"
 
+# --- 5. the GnuPG checks against a keyring of 5,000 keys (issue 17) -----------------------------
+# The F4 pack's two key checks (--only 'backup-key-*': with their needs env-file-present and
+# backup-fpr-set) against a copy of the sandbox's GnuPG home plus GPG_KEYS other public keys
+# (gpg_keyring_5k.sh, generated once per run, outside the timings), alternating with the same
+# checks against the sandbox's own keyring of one key: the ratio large/small is what the keyring's
+# size costs (1.00 = nothing), the median of the large one is held against the issue's 100 ms.
+# --quick (the CI smoke run) makes 500 keys instead: generating 5,000 takes ~50 s.
+GPG_KEYS=$((quick ? 500 : 5000))
+bench_gpg_5k() {
+    local small_home="" v large_home=$WORK/gnupg-5k i
+    for v in "${VARS[@]}"; do [[ $v == gnupg_home=* ]] && small_home=${v#gnupg_home=}; done
+    [[ -n $small_home ]] || die "sandbox.sh vars printed no gnupg_home=..."
+    say "gpg-5k: generating a keyring of $GPG_KEYS keys (about a minute)"
+    local gen_start=$EPOCHREALTIME
+    bash "$HERE/gpg_keyring_5k.sh" "$small_home" "$large_home" "$GPG_KEYS" 2>"$WORK/gpg-5k.log" ||
+        { cat "$WORK/gpg-5k.log" >&2; die "could not generate the $GPG_KEYS-key keyring"; }
+    GPG_5K_SETUP_MS=$(((10#${EPOCHREALTIME/./} - 10#${gen_start/./}) / 1000))
+    local large=("$binary" run "$ROOT/rules/f4-backup.yaml" "${VARS[@]}" --var "gnupg_home=$large_home" --only 'backup-key-*')
+    local small=("$binary" run "$ROOT/rules/f4-backup.yaml" "${VARS[@]}" --only 'backup-key-*')
+    say "gpg-5k: warm-up, then $runs alternating pairs"
+    timed 0 "gpg-5k (warm-up)" "${large[@]}"
+    timed 0 "gpg-small (warm-up)" "${small[@]}"
+    local a_us=() a_kb=() b_us=() b_kb=() pair_ratios=()
+    for ((i = 0; i < runs; i++)); do
+        timed 0 "gpg-5k" "${large[@]}"
+        a_us+=("$LAST_US") a_kb+=("$LAST_KB")
+        timed 0 "gpg-small" "${small[@]}"
+        b_us+=("$LAST_US") b_kb+=("$LAST_KB")
+        pair_ratios+=("$(ratio "${a_us[-1]}" "$LAST_US")")
+    done
+    record gpg-5k "F4 --only 'backup-key-*' (2 gpg_key checks + needs), keyring of 1 + $GPG_KEYS keys" 100 30 "${a_us[*]}" "${a_kb[*]}"
+    record gpg-small "the same checks against the sandbox's keyring of 1 key" "" "" "${b_us[*]}" "${b_kb[*]}"
+    ratio_record gpg-5k-vs-small "gpg-5k / gpg-small, per pair: what $GPG_KEYS more keys cost" "" "" "${pair_ratios[@]}"
+}
+GPG_5K_SETUP_MS=null
+bench_gpg_5k
+
 # --- report --------------------------------------------------------------------------------------
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 results_json=$(printf '%s\n' "${RESULTS[@]}" | jq -s .)
@@ -375,7 +415,7 @@ jq -n --argjson results "$results_json" --argjson ratios "$ratios_json" --argjso
     --argjson cores "$(nproc)" --arg kernel "$(uname -sr)" \
     --arg load_before "$load_before" --arg load_after "$load_after" \
     --argjson quick "$quick" --argjson setup_ms "$setup_ms" --argjson sandbox_ms "$sandbox_ms" \
-    --argjson pg100k_setup_ms "${PG100K_SETUP_MS:-null}" \
+    --argjson pg100k_setup_ms "${PG100K_SETUP_MS:-null}" --argjson gpg5k_setup_ms "$GPG_5K_SETUP_MS" \
     --arg date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" '
     {schema: "preflight.bench/v2", date_utc: $date, quick: ($quick == 1), binary: $binary,
      version: $version,
@@ -383,7 +423,8 @@ jq -n --argjson results "$results_json" --argjson ratios "$ratios_json" --argjso
                loadavg_after: $load_after},
      benchmarks: $results, ratios: $ratios,
      f4_check_durations_ms: $f4_checks,
-     sandbox_up_ms: $sandbox_ms, pg_10k_setup_ms: $setup_ms, pg_100k_setup_ms: $pg100k_setup_ms}' >"$out.tmp"
+     sandbox_up_ms: $sandbox_ms, pg_10k_setup_ms: $setup_ms, pg_100k_setup_ms: $pg100k_setup_ms,
+     gpg_5k_keyring_setup_ms: $gpg5k_setup_ms}' >"$out.tmp"
 mv -f "$out.tmp" "$out"
 
 {
@@ -397,7 +438,8 @@ mv -f "$out.tmp" "$out"
             printf '%-14s %10.1f %9.1f %9.1f %9.1f  %-22s %s\n' "$name" "$median" "$p90" "$min" "$rss" "$target" "$met"
         done
     printf '\n%-14s %8s  %-7s %s  %s\n' ratio median target met "what (median of per-round ratios, this run)"
-    jq -r '.ratios[] | [.name, .median, "\(.op) \(.target)", (if .met then "yes" else "no" end), .description] | @tsv' "$out" |
+    jq -r '.ratios[] | [.name, .median, (if .target then "\(.op) \(.target)" else "-" end),
+        (if .target == null then "-" elif .met then "yes" else "no" end), .description] | @tsv' "$out" |
         while IFS=$'\t' read -r name median target met description; do
             printf '%-14s %8.2f  %-7s %-3s  %s\n' "$name" "$median" "$target" "$met" "$description"
         done

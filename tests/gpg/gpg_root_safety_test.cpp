@@ -111,6 +111,41 @@ TEST_CASE("gpg_key as root: a homedir another user owns is refused before gpg re
     shell("gpgconf --homedir " + shell_quote(home) + " --kill all || true; rm -rf " + shell_quote(home));
 }
 
+TEST_CASE("gpg_key as root: entries deep in the homedir, and where its links point, are checked too") {
+    if (::geteuid() != 0) {
+        MESSAGE("not root: the ownership rule is about root; skipped");
+        return;
+    }
+    const auto& keys = test_keyring();
+    const std::string home = copy_of_test_home(keys.base + "/deep");
+    std::string key_file = shell("ls " + shell_quote(home + "/private-keys-v1.d") + " | head -n 1");
+    key_file = home + "/private-keys-v1.d/" + key_file.substr(0, key_file.find('\n'));
+    GpgCheckFields fields;
+    fields.text("fingerprint", keys.ed).text("homedir", home);
+    const std::string owned_by_nobody = " in GnuPG homedir " + home +
+                                        " is owned by nobody (uid 65534), not by root: that user could make gpg run "
+                                        "any program as root; run preflight as nobody, or run: chown -R root " + home;
+
+    shell("chown nobody " + shell_quote(key_file));
+    CHECK(run_with_gnupg(fields).message == key_file + owned_by_nobody);
+    shell("chown root " + shell_quote(key_file));
+
+    ::chmod(key_file.c_str(), 0620);
+    CHECK(run_with_gnupg(fields).message == key_file + " in GnuPG homedir " + home +
+                                                " is writable by other users (mode 0620), so gpg's options and keys "
+                                                "there cannot be trusted; run: chmod go-w " + key_file);
+    ::chmod(key_file.c_str(), 0600);
+
+    const std::string foreign = keys.base + "/foreign-options";
+    shell("echo 'agent-program /bin/false' > " + shell_quote(foreign) + " && chown nobody " + shell_quote(foreign) +
+          " && ln -s " + shell_quote(foreign) + " " + shell_quote(home + "/linked.conf"));
+    CHECK(run_with_gnupg(fields).message == home + "/linked.conf" + owned_by_nobody);
+    shell("rm -f " + shell_quote(home + "/linked.conf") + " " + shell_quote(foreign));
+
+    CHECK(run_with_gnupg(fields).status == Status::pass);  // all restored: the fixture is real
+    shell("gpgconf --homedir " + shell_quote(home) + " --kill all || true; rm -rf " + shell_quote(home));
+}
+
 TEST_CASE("gpg_key as root: a homedir inside a directory another user may change is refused") {
     if (::geteuid() != 0) {
         MESSAGE("not root: the ownership rule is about root; skipped");
