@@ -52,3 +52,20 @@ median_of() {
 max_kb_mib() { max_of "$@" | awk '{ printf "%.1f", $1 / 1024 }'; }
 # ratio A B: A / B, three decimals.
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
+
+# in_pairs LABEL_A LABEL_B: one warm-up each, then $runs pairs of the commands in the arrays
+# PAIR_A and PAIR_B run in turn (A, B, A, B, ...), each of which must exit 0. Sets the samples
+# A_US, A_KB, B_US, B_KB and PAIR_RATIOS (A / B within each pair).
+in_pairs() {
+    local i
+    timed 0 "$1 (warm-up)" "${PAIR_A[@]}"
+    timed 0 "$2 (warm-up)" "${PAIR_B[@]}"
+    A_US=() A_KB=() B_US=() B_KB=() PAIR_RATIOS=()
+    for ((i = 0; i < runs; i++)); do
+        timed 0 "$1" "${PAIR_A[@]}"
+        A_US+=("$LAST_US") A_KB+=("$LAST_KB")
+        timed 0 "$2" "${PAIR_B[@]}"
+        B_US+=("$LAST_US") B_KB+=("$LAST_KB")
+        PAIR_RATIOS+=("$(ratio "${A_US[-1]}" "$LAST_US")")
+    done
+}

@@ -170,45 +170,59 @@ ratio_record f4-speedup "f4-shell / f4-preflight, per round" 1 ">=" "${speedups[
 # As the sandbox does: the superuser `postgres` over the cluster's socket, as the cluster's OS owner.
 pg_bindir=$(cat "$SBX/.sandbox/pg_bindir" 2>/dev/null || dirname -- "$(command -v psql)")
 as_owner() { if ((EUID == 0)); then runuser -u postgres -- "$@"; else "$@"; fi; }
-say "creating $WIDE_TABLES tables in schema $WIDE_SCHEMA"
-setup_start=$EPOCHREALTIME
-(cd "$SBX/pg" && as_owner "$pg_bindir/psql" -X -q -v ON_ERROR_STOP=1 -h "$SBX/pg/run" -p 5432 \
-    -U postgres -d directus >/dev/null) <<SQL || die "could not create the $WIDE_TABLES tables"
-CREATE SCHEMA $WIDE_SCHEMA;
-GRANT USAGE ON SCHEMA $WIDE_SCHEMA TO cutter_exec;
-ALTER DEFAULT PRIVILEGES IN SCHEMA $WIDE_SCHEMA GRANT SELECT ON TABLES TO cutter_exec;
--- Commit in batches: one transaction would hold 10,000 locks, beyond the lock table.
+
+# create_tables SCHEMA N: N tables (id integer, note text) in a new schema, SELECT granted to
+# cutter_exec by default privileges, USAGE on the schema; sets SETUP_MS.
+create_tables() {
+    local schema=$1 tables=$2 start=$EPOCHREALTIME
+    say "creating $tables tables in schema $schema"
+    (cd "$SBX/pg" && as_owner "$pg_bindir/psql" -X -q -v ON_ERROR_STOP=1 -h "$SBX/pg/run" -p 5432 \
+        -U postgres -d directus >/dev/null) <<SQL || die "could not create the $tables tables"
+CREATE SCHEMA $schema;
+GRANT USAGE ON SCHEMA $schema TO cutter_exec;
+ALTER DEFAULT PRIVILEGES IN SCHEMA $schema GRANT SELECT ON TABLES TO cutter_exec;
+-- Commit in batches: one transaction would hold every table's lock, beyond the lock table.
 DO \$\$
 BEGIN
-  FOR i IN 1..$WIDE_TABLES LOOP
-    EXECUTE format('CREATE TABLE $WIDE_SCHEMA.%I (id integer, note text)', 't' || lpad(i::text, 5, '0'));
+  FOR i IN 1..$tables LOOP
+    EXECUTE format('CREATE TABLE $schema.%I (id integer, note text)', 't' || lpad(i::text, 6, '0'));
     IF i % 500 = 0 THEN COMMIT; END IF;
   END LOOP;
 END
 \$\$;
 ANALYZE pg_catalog.pg_class;
 SQL
-setup_ms=$(((10#${EPOCHREALTIME/./} - 10#${setup_start/./}) / 1000))
-cat >"$WORK/pg-10k.yaml" <<YAML
+    SETUP_MS=$(((10#${EPOCHREALTIME/./} - 10#${start/./}) / 1000))
+}
+
+# privileges_pack FILE SCHEMA N: one pg_privileges check over every table of SCHEMA: SELECT,
+# none of INSERT, UPDATE, DELETE, TRUNCATE, not a superuser, N tables.
+privileges_pack() {
+    cat >"$1" <<YAML
 preflight: 1
-pack: bench-pg-10k
-title: SELECT on every table of a 10,000-table schema, and no write privilege
+pack: bench-$2
+title: SELECT on every table of a $3-table schema, and no write privilege
 vars:
   db: ""
 connections:
-  wide:
+  bench:
     postgres: "\${var.db}"
 checks:
-  - id: wide-select-grants
+  - id: select-grants
     kind: pg_privileges
-    connection: wide
+    connection: bench
     role: cutter_exec
-    schema: $WIDE_SCHEMA
-    expect_count: $WIDE_TABLES
+    schema: $2
+    expect_count: $3
     privileges: [SELECT]
     forbid: [INSERT, UPDATE, DELETE, TRUNCATE]
     superuser: forbid
 YAML
+}
+
+create_tables "$WIDE_SCHEMA" "$WIDE_TABLES"
+setup_ms=$SETUP_MS
+privileges_pack "$WORK/pg-10k.yaml" "$WIDE_SCHEMA" "$WIDE_TABLES"
 PG10K=("$binary" run "$WORK/pg-10k.yaml" --var "db=$db_conninfo")
 say "pg-10k: warm-up, then $runs runs"
 timed 0 "pg-10k (warm-up)" "${PG10K[@]}"
@@ -226,66 +240,22 @@ record pg-10k "one pg_privileges check, schema of $WIDE_TABLES tables, SELECT + 
 # same connection (cutter_exec, SCRAM, the sandbox's passfile). Run alternately (A,B,A,B...);
 # the ratio is the median of per-pair ratios preflight/psql (target <= 1).
 bench_pg_100k() {
-    local schema=bench_huge tables=100000 start i
-    say "creating $tables tables in schema $schema (a minute or so)"
-    start=$EPOCHREALTIME
-    (cd "$SBX/pg" && as_owner "$pg_bindir/psql" -X -q -v ON_ERROR_STOP=1 -h "$SBX/pg/run" -p 5432 \
-        -U postgres -d directus >/dev/null) <<SQL || die "could not create the $tables tables"
-CREATE SCHEMA $schema;
-GRANT USAGE ON SCHEMA $schema TO cutter_exec;
-ALTER DEFAULT PRIVILEGES IN SCHEMA $schema GRANT SELECT ON TABLES TO cutter_exec;
-DO \$\$
-BEGIN
-  FOR i IN 1..$tables LOOP
-    EXECUTE format('CREATE TABLE $schema.%I (id integer, note text)', 't' || lpad(i::text, 6, '0'));
-    IF i % 1000 = 0 THEN COMMIT; END IF;
-  END LOOP;
-END
-\$\$;
-ANALYZE pg_catalog.pg_class;
-SQL
-    PG100K_SETUP_MS=$(((10#${EPOCHREALTIME/./} - 10#${start/./}) / 1000))
-    cat >"$WORK/pg-100k.yaml" <<YAML
-preflight: 1
-pack: bench-pg-100k
-title: SELECT on every table of a 100,000-table schema, and no write privilege
-vars:
-  db: ""
-connections:
-  huge:
-    postgres: "\${var.db}"
-checks:
-  - id: huge-select-grants
-    kind: pg_privileges
-    connection: huge
-    role: cutter_exec
-    schema: $schema
-    expect_count: $tables
-    privileges: [SELECT]
-    forbid: [INSERT, UPDATE, DELETE, TRUNCATE]
-    superuser: forbid
-YAML
+    local schema=bench_huge tables=100000
+    create_tables "$schema" "$tables"
+    PG100K_SETUP_MS=$SETUP_MS
+    privileges_pack "$WORK/pg-100k.yaml" "$schema" "$tables"
     local has="has_table_privilege('cutter_exec', c.oid"
     local naive="SELECT c.oid::regclass FROM pg_class c WHERE c.relnamespace = '$schema'::regnamespace"
     naive+=" AND c.relkind IN ('r','p') AND (NOT $has, 'SELECT') OR $has, 'INSERT')"
     naive+=" OR $has, 'UPDATE') OR $has, 'DELETE') OR $has, 'TRUNCATE'))"
-    local -a preflight=("$binary" run "$WORK/pg-100k.yaml" --var "db=$db_conninfo")
-    local -a one_liner=("$pg_bindir/psql" -X -At "$db_conninfo" -c "$naive")
+    PAIR_A=("$binary" run "$WORK/pg-100k.yaml" --var "db=$db_conninfo")
+    PAIR_B=("$pg_bindir/psql" -X -At "$db_conninfo" -c "$naive")
     say "pg-100k vs psql-100k: warm-up, then $runs alternating pairs"
-    timed 0 "pg-100k (warm-up)" "${preflight[@]}"
-    timed 0 "psql-100k (warm-up)" "${one_liner[@]}"
+    in_pairs pg-100k psql-100k
     [[ ! -s $WORK/stdout ]] || die "psql-100k names tables lacking a grant: $(head -n 3 "$WORK/stdout")"
-    local -a a_us=() a_kb=() b_us=() b_kb=() pairs=()
-    for ((i = 0; i < runs; i++)); do
-        timed 0 "pg-100k" "${preflight[@]}"
-        a_us+=("$LAST_US") a_kb+=("$LAST_KB")
-        timed 0 "psql-100k" "${one_liner[@]}"
-        b_us+=("$LAST_US") b_kb+=("$LAST_KB")
-        pairs+=("$(ratio "${a_us[-1]}" "$LAST_US")")
-    done
-    record pg-100k "one pg_privileges check, schema of $tables tables, SELECT + 4 forbidden + superuser" "" 32 "${a_us[*]}" "${a_kb[*]}"
-    record psql-100k "psql -c: the naive has_table_privilege query over the same $tables tables" "" "" "${b_us[*]}" "${b_kb[*]}"
-    ratio_record pg-100k-vs-psql "pg-100k / psql-100k, per pair" 1 "<=" "${pairs[@]}"
+    record pg-100k "one pg_privileges check, schema of $tables tables, SELECT + 4 forbidden + superuser" "" 32 "${A_US[*]}" "${A_KB[*]}"
+    record psql-100k "psql -c: the naive has_table_privilege query over the same $tables tables" "" "" "${B_US[*]}" "${B_KB[*]}"
+    ratio_record pg-100k-vs-psql "pg-100k / psql-100k, per pair" 1 "<=" "${PAIR_RATIOS[@]}"
 }
 bench_pg_100k
 
@@ -335,22 +305,13 @@ local_pack() {
 say "generating packs of 1,000 and 10,000 host-local checks"
 local_pack 1000 local-1000
 local_pack 10000 local-10k
-LOCAL=("$binary" run "$WORK/local-1000.rules")
-LOCAL_10K=("$binary" run "$WORK/local-10k.rules")
-say "local-1000, local-10k: warm-up, then $runs pairs"
-timed 0 "local-1000 (warm-up)" "${LOCAL[@]}"
-timed 0 "local-10k (warm-up)" "${LOCAL_10K[@]}"
-a_us=() a_kb=() b_us=() b_kb=() scale_ratios=()
-for ((i = 0; i < runs; i++)); do
-    timed 0 "local-1000" "${LOCAL[@]}"
-    a_us+=("$LAST_US") a_kb+=("$LAST_KB")
-    timed 0 "local-10k" "${LOCAL_10K[@]}"
-    b_us+=("$LAST_US") b_kb+=("$LAST_KB")
-    scale_ratios+=("$(ratio "${b_us[-1]}" "${a_us[-1]}")")
-done
-record local-1000 "1,000 generated checks: 334 file, 333 env_var, 333 config_drift" 200 30 "${a_us[*]}" "${a_kb[*]}"
-record local-10k "10,000 generated checks: 3,334 file, 3,333 env_var, 3,333 config_drift" 1000 64 "${b_us[*]}" "${b_kb[*]}"
-ratio_record local-scaling "local-10k / local-1000, per pair (10 = linear)" 10 "<=" "${scale_ratios[@]}"
+PAIR_A=("$binary" run "$WORK/local-10k.rules")
+PAIR_B=("$binary" run "$WORK/local-1000.rules")
+say "local-10k, local-1000: warm-up, then $runs pairs"
+in_pairs local-10k local-1000
+record local-1000 "1,000 generated checks: 334 file, 333 env_var, 333 config_drift" 200 30 "${B_US[*]}" "${B_KB[*]}"
+record local-10k "10,000 generated checks: 3,334 file, 3,333 env_var, 3,333 config_drift" 1000 64 "${A_US[*]}" "${A_KB[*]}"
+ratio_record local-scaling "local-10k / local-1000, per pair (10 = linear)" 10 "<=" "${PAIR_RATIOS[@]}"
 
 # --- 4. summary over 1,000 reports --------------------------------------------------------------
 # Copies of three real reports of a 15-check host-local pack, with varied host names (every 10th
@@ -376,7 +337,7 @@ record summary-1000 "preflight summary DIR of $SUMMARY_REPORTS JSON reports (15 
 # --quick (the CI smoke run) makes 500 keys instead: generating 5,000 takes ~50 s.
 GPG_KEYS=$((quick ? 500 : 5000))
 bench_gpg_5k() {
-    local small_home="" v large_home=$WORK/gnupg-5k i
+    local small_home="" v large_home=$WORK/gnupg-5k
     for v in "${VARS[@]}"; do [[ $v == gnupg_home=* ]] && small_home=${v#gnupg_home=}; done
     [[ -n $small_home ]] || die "sandbox.sh vars printed no gnupg_home=..."
     say "gpg-5k: generating a keyring of $GPG_KEYS keys (about a minute)"
@@ -384,22 +345,13 @@ bench_gpg_5k() {
     bash "$HERE/gpg_keyring_5k.sh" "$small_home" "$large_home" "$GPG_KEYS" 2>"$WORK/gpg-5k.log" ||
         { cat "$WORK/gpg-5k.log" >&2; die "could not generate the $GPG_KEYS-key keyring"; }
     GPG_5K_SETUP_MS=$(((10#${EPOCHREALTIME/./} - 10#${gen_start/./}) / 1000))
-    local large=("$binary" run "$ROOT/rules/f4-backup.yaml" "${VARS[@]}" --var "gnupg_home=$large_home" --only 'backup-key-*')
-    local small=("$binary" run "$ROOT/rules/f4-backup.yaml" "${VARS[@]}" --only 'backup-key-*')
+    PAIR_A=("$binary" run "$ROOT/rules/f4-backup.yaml" "${VARS[@]}" --var "gnupg_home=$large_home" --only 'backup-key-*')
+    PAIR_B=("$binary" run "$ROOT/rules/f4-backup.yaml" "${VARS[@]}" --only 'backup-key-*')
     say "gpg-5k: warm-up, then $runs alternating pairs"
-    timed 0 "gpg-5k (warm-up)" "${large[@]}"
-    timed 0 "gpg-small (warm-up)" "${small[@]}"
-    local a_us=() a_kb=() b_us=() b_kb=() pair_ratios=()
-    for ((i = 0; i < runs; i++)); do
-        timed 0 "gpg-5k" "${large[@]}"
-        a_us+=("$LAST_US") a_kb+=("$LAST_KB")
-        timed 0 "gpg-small" "${small[@]}"
-        b_us+=("$LAST_US") b_kb+=("$LAST_KB")
-        pair_ratios+=("$(ratio "${a_us[-1]}" "$LAST_US")")
-    done
-    record gpg-5k "F4 --only 'backup-key-*' (2 gpg_key checks + needs), keyring of 1 + $GPG_KEYS keys" 100 30 "${a_us[*]}" "${a_kb[*]}"
-    record gpg-small "the same checks against the sandbox's keyring of 1 key" "" "" "${b_us[*]}" "${b_kb[*]}"
-    ratio_record gpg-5k-vs-small "gpg-5k / gpg-small, per pair: what $GPG_KEYS more keys cost" "" "" "${pair_ratios[@]}"
+    in_pairs gpg-5k gpg-small
+    record gpg-5k "F4 --only 'backup-key-*' (2 gpg_key checks + needs), keyring of 1 + $GPG_KEYS keys" 100 30 "${A_US[*]}" "${A_KB[*]}"
+    record gpg-small "the same checks against the sandbox's keyring of 1 key" "" "" "${B_US[*]}" "${B_KB[*]}"
+    ratio_record gpg-5k-vs-small "gpg-5k / gpg-small, per pair: what $GPG_KEYS more keys cost" "" "" "${PAIR_RATIOS[@]}"
 }
 GPG_5K_SETUP_MS=null
 bench_gpg_5k
