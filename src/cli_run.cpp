@@ -221,6 +221,7 @@ int run_command(const std::vector<std::string>& args, std::ostream& out, std::os
         err << "preflight: refusing to run with an env file that another user could change; nothing was run\n";
         err.flush();
         if (gpgme_busy->load()) {  // as below: never join a busy GPGME
+            host::forbid_new_children();
             host::clean_up_after_run();
             std::_Exit(kExitInvalidPack);
         }
@@ -317,7 +318,8 @@ int run_command(const std::vector<std::string>& args, std::ostream& out, std::os
     out.flush();
     if (ran.abandoned || gpgme_busy->load()) {
         // A hung check's thread cannot be joined; leave without running destructors under it,
-        // and without leaving its child processes running.
+        // and without leaving its child processes running, nor any it would start from now on.
+        host::forbid_new_children();
         host::clean_up_after_run();
         std::cerr.flush();
         std::_Exit(code);

@@ -1,13 +1,16 @@
 #include "src/host/descendants.hpp"
 
 #include <dirent.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cctype>
 #include <fstream>
+#include <mutex>
 #include <map>
 #include <sstream>
 #include <string>
@@ -69,9 +72,23 @@ void reap_exited_children() {
     }
 }
 
+// Set by forbid_new_children(): a child that fork() makes from then on leaves at once (an
+// atfork handler runs in the child of every fork()).
+std::atomic<bool> children_forbidden{false};
+
+void leave_if_forbidden() {
+    if (children_forbidden.load()) ::_exit(127);
+}
+
 }  // namespace
 
-bool adopt_orphaned_descendants() noexcept { return ::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0; }
+bool adopt_orphaned_descendants() noexcept {
+    static std::once_flag once;
+    std::call_once(once, [] { ::pthread_atfork(nullptr, nullptr, leave_if_forbidden); });
+    return ::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0;
+}
+
+void forbid_new_children() noexcept { children_forbidden.store(true); }
 
 void stop_all_descendants(std::chrono::milliseconds grace) noexcept {
     try {

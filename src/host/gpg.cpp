@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <clocale>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
@@ -100,6 +101,46 @@ std::vector<GpgmeKey> list_with_secret(const std::string& gpg_binary, const std:
     return list_keys(session, homedir, fingerprint, deadline);
 }
 
+// One operation at a time; a thread waiting for its turn gives up at its own deadline. A
+// condition variable rather than std::timed_mutex, whose try_lock_until (pthread_mutex_clocklock)
+// ThreadSanitizer does not follow: it reports every unlock as one of an unlocked mutex.
+class Turn {
+public:
+    bool take_until(std::chrono::steady_clock::time_point deadline) {
+        std::unique_lock lock(mutex_);
+        if (!free_.wait_until(lock, deadline, [this] { return !taken_; })) return false;
+        taken_ = true;
+        return true;
+    }
+    void give_back() {
+        {
+            std::lock_guard lock(mutex_);
+            taken_ = false;
+        }
+        free_.notify_one();
+    }
+
+private:
+    std::mutex mutex_;
+    std::condition_variable free_;
+    bool taken_ = false;
+};
+
+// The turn on `turn` until the end of the scope; GpgTimeout when it does not come by `deadline`.
+class TurnHeld {
+public:
+    TurnHeld(Turn& turn, std::chrono::steady_clock::time_point deadline, const std::string& homedir)
+        : turn_(turn) {
+        if (!turn_.take_until(deadline)) throw GpgTimeout(homedir);
+    }
+    ~TurnHeld() { turn_.give_back(); }
+    TurnHeld(const TurnHeld&) = delete;
+    TurnHeld& operator=(const TurnHeld&) = delete;
+
+private:
+    Turn& turn_;
+};
+
 }  // namespace
 
 // What a run knows about one homedir: its private copy of the public keyring and the one GPGME
@@ -111,7 +152,7 @@ std::vector<GpgmeKey> list_with_secret(const std::string& gpg_binary, const std:
 struct GpgmeKeyring::Homedir {
     // A GPGME context is not for two threads at once: one operation at a time, each waiting no
     // longer than its own check's deadline.
-    std::timed_mutex busy;
+    Turn busy;
     std::unique_ptr<PrivateGpgHome> copy;
     // Data buffers of the last encrypt probe: the context may refer to them until its next
     // operation or its release, so they are released after it (declared before it).
@@ -176,8 +217,7 @@ struct GpgmeKeyring::Cache {
         if (Listing known = find(key)) return known;
         if (with_secret) return keep(key, list_with_secret(gpg_binary, homedir, fingerprint, deadline));
         auto home = this->homedir(homedir);
-        std::unique_lock busy(home->busy, std::defer_lock);
-        if (!busy.try_lock_until(deadline)) throw GpgTimeout(homedir);
+        TurnHeld turn(home->busy, deadline, homedir);
         if (Listing known = find(key)) return known;  // listed while this thread waited
         try {
             GpgmeSession& session = home->ready_session(gpg_binary, homedir);
@@ -261,8 +301,7 @@ GpgProbeFacts GpgmeKeyring::encrypt_probe(const std::string& homedir, const std:
 
     // In the homedir's private copy, with its context (see Homedir).
     auto home = cache_->homedir(used);
-    std::unique_lock busy(home->busy, std::defer_lock);
-    if (!busy.try_lock_until(deadline)) throw GpgTimeout(used);
+    TurnHeld turn(home->busy, deadline, used);
     // Declared before the try: a context dropped in the catch may still refer to them.
     std::string plaintext = random_bytes(64);
     GpgmeData plain = memory_data(&plaintext);
