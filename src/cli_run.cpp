@@ -25,8 +25,6 @@
 #include "src/run_environment.hpp"
 #include "src/text_forms.hpp"
 
-extern char** environ;
-
 namespace preflight {
 
 namespace po = boost::program_options;
@@ -71,16 +69,6 @@ std::string user_name() {
     char buffer[1024];
     if (getpwuid_r(geteuid(), &pw, buffer, sizeof buffer, &found) == 0 && found) return found->pw_name;
     return std::to_string(geteuid());
-}
-
-std::map<std::string, std::string> process_environment() {
-    std::map<std::string, std::string> env;
-    for (char** e = environ; e && *e; ++e) {
-        std::string entry(*e);
-        auto eq = entry.find('=');
-        if (eq != std::string::npos) env[entry.substr(0, eq)] = entry.substr(eq + 1);
-    }
-    return env;
 }
 
 // The redactor knows this form (text_forms): a quote inside a secret becomes '\''.
@@ -211,7 +199,7 @@ int run_command(const std::vector<std::string>& args, std::ostream& out, std::os
 
     SecretRegistry secrets;
     RunInputs inputs;
-    inputs.process_env = process_environment();
+    inputs.process_env = host::own_environment();
     inputs.var_overrides = var_overrides(o.vars);
     inputs.extra_env_files = o.env_files;
     auto environment = RunEnvironment::build(pack, inputs, secrets);

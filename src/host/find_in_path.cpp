@@ -1,9 +1,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 
 #include "src/host/process.hpp"
+
+extern char** environ;
 
 namespace preflight::host {
 
@@ -34,6 +37,21 @@ std::optional<std::string> find_in_path(const std::string& name, const std::stri
         if (is_executable_file(candidate)) return absolute(candidate);
     }
     return std::nullopt;
+}
+
+std::optional<std::string> find_on_own_path(const std::string& name) {
+    const char* path = std::getenv("PATH");
+    return find_in_path(name, path && *path ? path : kDefaultSearchPath);
+}
+
+std::map<std::string, std::string> own_environment() {
+    std::map<std::string, std::string> environment;
+    for (char** entry = environ; entry && *entry; ++entry) {
+        const std::string variable(*entry);
+        const auto equals = variable.find('=');
+        if (equals != std::string::npos) environment[variable.substr(0, equals)] = variable.substr(equals + 1);
+    }
+    return environment;
 }
 
 }  // namespace preflight::host

@@ -248,8 +248,7 @@ namespace {
 // never the current directory); empty when there is none (GPGME's own choice, which fails).
 std::string gpg_binary_to_use(const std::string& configured) {
     if (!configured.empty()) return configured;
-    const char* path = std::getenv("PATH");
-    return find_in_path("gpg", path && *path ? path : kDefaultSearchPath).value_or("");
+    return find_on_own_path("gpg").value_or("");
 }
 
 }  // namespace

@@ -12,8 +12,6 @@
 #include "src/host/gpg.hpp"
 #include "src/host/process.hpp"
 
-extern char** environ;
-
 namespace preflight::host {
 
 namespace {
@@ -39,8 +37,7 @@ std::string gpgconf_for(const std::string& gpg_binary) {
     const auto slash = gpg_binary.rfind('/');
     if (slash != std::string::npos)
         if (auto beside = find_in_path(gpg_binary.substr(0, slash + 1) + "gpgconf", "")) return *beside;
-    const char* path = std::getenv("PATH");
-    return find_in_path("gpgconf", path && *path ? path : kDefaultSearchPath).value_or("");
+    return find_on_own_path("gpgconf").value_or("");
 }
 
 std::string agent_socket_directory(const std::string& gpgconf, const std::string& homedir,
@@ -50,11 +47,7 @@ std::string agent_socket_directory(const std::string& gpgconf, const std::string
     if (gpgconf.empty()) throw GpgError(cannot_tell + ": gpgconf was not found on PATH" + consequence);
     ProcessRequest request;
     request.argv = {gpgconf, "--homedir", homedir, "--list-dirs", "socketdir"};
-    for (char** entry = environ; entry && *entry; ++entry) {
-        const std::string variable = *entry;
-        const auto equals = variable.find('=');
-        if (equals != std::string::npos) request.environment.emplace(variable.substr(0, equals), variable.substr(equals + 1));
-    }
+    request.environment = own_environment();
     request.deadline = deadline;
     request.max_output_bytes = 4096;
     ProcessResult result = SystemProcessRunner().run(request);

@@ -19,6 +19,7 @@
 
 #include "src/host/abandoned_dirs.hpp"
 #include "src/host/gpg.hpp"
+#include "src/unique_fd.hpp"
 
 namespace preflight::host {
 
@@ -79,17 +80,14 @@ bool trusted_owner(uid_t owner) { return owner == 0 || owner == ::geteuid(); }
                    "), so gpg's options and keys there cannot be trusted; run: chmod go-w " + path);
 }
 
-// Checks every entry of the directory open at `dir_fd` (`dir_path`, which it closes) and below,
+// Checks every entry of the directory open as `directory` (`dir_path`) and below,
 // not following links into other directories but checking where a link points. By name relative
 // to the directory, not by full path: a homedir holding thousands of secret-key files is walked
 // in a few milliseconds. Messages name the entry only when it is refused.
-void require_trusted_entries_in(int dir_fd, const std::string& dir_path, const std::string& homedir) {
-    std::unique_ptr<DIR, int (*)(DIR*)> listing(::fdopendir(dir_fd), &::closedir);
-    if (!listing) {
-        const int error = errno;
-        ::close(dir_fd);
-        throw GpgError("cannot read GnuPG homedir " + homedir + ": " + std::strerror(error));
-    }
+void require_trusted_entries_in(UniqueFd directory, const std::string& dir_path, const std::string& homedir) {
+    std::unique_ptr<DIR, int (*)(DIR*)> listing(::fdopendir(directory.get()), &::closedir);
+    if (!listing) throw GpgError("cannot read GnuPG homedir " + homedir + ": " + std::strerror(errno));
+    static_cast<void>(directory.release());  // the listing closes it now
     const int fd = ::dirfd(listing.get());
     std::vector<std::string> subdirectories;
     for (;;) {
@@ -114,22 +112,22 @@ void require_trusted_entries_in(int dir_fd, const std::string& dir_path, const s
         if (S_ISDIR(link.st_mode)) subdirectories.emplace_back(name);
     }
     for (const auto& name : subdirectories) {
-        const int child = ::openat(fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (child < 0) {
+        UniqueFd child(::openat(fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        if (!child.valid()) {
             if (errno == ENOENT) continue;  // removed meanwhile
             throw GpgError("cannot read GnuPG homedir " + homedir + ": " + std::strerror(errno));
         }
-        require_trusted_entries_in(child, dir_path + "/" + name, homedir);
+        require_trusted_entries_in(std::move(child), dir_path + "/" + name, homedir);
     }
 }
 
 // The homedir's owner was checked by the caller; this checks every entry below it.
 void require_trusted_entries(const std::string& homedir) {
-    const int fd = ::open(homedir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
+    UniqueFd directory(::open(homedir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!directory.valid())
         throw GpgError("cannot read GnuPG homedir " + homedir + ": " + std::strerror(errno) +
                        "; run preflight as the user who owns it");
-    require_trusted_entries_in(fd, homedir, homedir);
+    require_trusted_entries_in(std::move(directory), homedir, homedir);
 }
 
 // Whoever can rename entries of a directory above the homedir can put another homedir in its

@@ -77,4 +77,10 @@ std::optional<std::string> find_in_path(const std::string& name, const std::stri
 /// The search path used when an environment has no PATH.
 inline constexpr const char* kDefaultSearchPath = "/usr/local/bin:/usr/bin:/bin";
 
+/// find_in_path(name, $PATH of this process), kDefaultSearchPath when PATH is unset or empty.
+std::optional<std::string> find_on_own_path(const std::string& name);
+
+/// This process's environment as NAME -> value (a name set twice: its last value).
+std::map<std::string, std::string> own_environment();
+
 }  // namespace preflight::host
